@@ -1,0 +1,69 @@
+/**
+ * Time as dnsx sees it. Engines take a Clock so tests can drive time by hand;
+ * adapters that really wait use `sleep`, which a test clock can also provide.
+ */
+export interface Clock {
+  /** Monotonic milliseconds (fractional allowed). */
+  now(): number
+  /** Resolve after `ms` milliseconds of this clock's time. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve()
+      const t = setTimeout(done, Math.max(0, ms))
+      function done() {
+        signal?.removeEventListener('abort', done)
+        clearTimeout(t)
+        resolve()
+      }
+      signal?.addEventListener('abort', done, {once: true})
+    }),
+}
+
+/**
+ * A manually advanced clock for tests: `advance(ms)` moves time forward and
+ * wakes every sleeper whose time has come, in order.
+ */
+export class ManualClock implements Clock {
+  private t: number
+  private sleepers: {at: number, resolve: () => void}[] = []
+
+  constructor(start = 0) {
+    this.t = start
+  }
+
+  now(): number {
+    return this.t
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve()
+      const entry = {at: this.t + Math.max(0, ms), resolve}
+      this.sleepers.push(entry)
+      signal?.addEventListener('abort', () => {
+        this.sleepers = this.sleepers.filter((s) => s !== entry)
+        resolve()
+      }, {once: true})
+    })
+  }
+
+  /** Move time forward, waking sleepers due by the new time. */
+  async advance(ms: number): Promise<void> {
+    const target = this.t + ms
+    for (;;) {
+      this.sleepers.sort((a, b) => a.at - b.at)
+      const next = this.sleepers[0]
+      if (!next || next.at > target) break
+      this.sleepers.shift()
+      this.t = next.at
+      next.resolve()
+      await Promise.resolve()
+    }
+    this.t = target
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * DNS transports: how bytes reach a server and come back. The client
+ * (client.ts) decides what to send and which replies to accept; a transport
+ * only moves datagrams and TCP frames. The lab and the tests supply their own
+ * transports or a `route` hook that maps virtual addresses to real sockets.
+ */
+import dgram from 'node:dgram'
+import net from 'node:net'
+import ipaddr from 'ipaddr.js'
+import {systemClock, type Clock} from '../clock.js'
+
+export interface Endpoint {
+  address: string
+  port: number
+}
+
+export interface Datagram {
+  data: Buffer
+  from: Endpoint
+}
+
+/** What the client says of each datagram: accept it, or ignore it and why. */
+export type Verdict = true | string
+
+export interface IgnoredPacket {
+  reason: string
+  from: Endpoint
+  bytes: number
+}
+
+export type UdpResult =
+  | {kind: 'reply', data: Buffer, from: Endpoint, ignored: IgnoredPacket[], bytesSent: number, localPort: number | null}
+  | {kind: 'timeout', ignored: IgnoredPacket[], bytesSent: number, localPort: number | null}
+  | {kind: 'error', error: TransportError, ignored: IgnoredPacket[], bytesSent: number}
+
+export type TcpResult =
+  | {kind: 'reply', data: Buffer, ignored: IgnoredPacket[], bytesSent: number, connectMs: number}
+  | {kind: 'timeout', stage: 'connect' | 'reply', ignored: IgnoredPacket[], bytesSent: number}
+  | {kind: 'error', error: TransportError, ignored: IgnoredPacket[], bytesSent: number}
+
+export class TransportError extends Error {
+  /** e.g. 'unmapped' (lab: no such virtual address), 'refused', 'unreachable', 'closed', 'no-route', 'socket'. */
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.name = 'TransportError'
+    this.code = code
+  }
+}
+
+export interface UdpRequest {
+  server: Endpoint
+  wire: Buffer
+  /** Absolute deadline on the transport's clock. */
+  deadline: number
+  accept: (d: Datagram) => Verdict
+}
+
+export interface TcpRequest {
+  server: Endpoint
+  wire: Buffer
+  deadline: number
+  accept: (d: Datagram) => Verdict
+}
+
+/** Moves DNS messages. Implementations must never throw: failures are results. */
+export interface DnsTransport {
+  readonly clock: Clock
+  udp(req: UdpRequest): Promise<UdpResult>
+  tcp(req: TcpRequest): Promise<TcpResult>
+}
+
+/**
+ * Maps a server endpoint to where packets really go (the lab's virtual
+ * addresses → loopback sockets). Returning null means "never send": the
+ * exchange fails with code 'unmapped'.
+ */
+export type RouteFn = (server: Endpoint, proto: 'udp' | 'tcp') => Endpoint | null
+
+export interface NodeTransportOptions {
+  clock?: Clock
+  route?: RouteFn
+  /** Upper bound on datagrams read per query before giving up (a flood is hostile). */
+  maxDatagrams?: number
+  /** Largest TCP message accepted (bytes). */
+  maxTcpMessage?: number
+}
+
+function familyOf(address: string): 4 | 6 {
+  return net.isIPv6(address) ? 6 : 4
+}
+
+function errorCode(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ECONNREFUSED': return 'refused'
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH': return 'unreachable'
+    case 'EADDRNOTAVAIL':
+    case 'EINVAL':
+    case 'EAFNOSUPPORT': return 'no-route'
+    case 'ECONNRESET':
+    case 'EPIPE': return 'closed'
+    default: return 'socket'
+  }
+}
+
+/**
+ * Real sockets. UDP: a new socket (so a fresh OS-randomised source port) per
+ * query; every datagram is offered to `accept` until one is accepted or the
+ * deadline passes. TCP: 2-byte length framing, robust to split and coalesced
+ * reads, bounded message size.
+ */
+export class NodeTransport implements DnsTransport {
+  readonly clock: Clock
+  private readonly route?: RouteFn
+  private readonly maxDatagrams: number
+  private readonly maxTcpMessage: number
+
+  constructor(opts: NodeTransportOptions = {}) {
+    this.clock = opts.clock ?? systemClock
+    this.route = opts.route
+    this.maxDatagrams = opts.maxDatagrams ?? 1000
+    this.maxTcpMessage = opts.maxTcpMessage ?? 65535
+  }
+
+  private target(server: Endpoint, proto: 'udp' | 'tcp'): Endpoint | TransportError {
+    if (!this.route) return server
+    const t = this.route(server, proto)
+    if (!t) return new TransportError('unmapped', `${server.address} port ${server.port} is not an address of the lab; nothing was sent`)
+    return t
+  }
+
+  udp(req: UdpRequest): Promise<UdpResult> {
+    const target = this.target(req.server, 'udp')
+    if (target instanceof TransportError) return Promise.resolve({kind: 'error', error: target, ignored: [], bytesSent: 0})
+    return new Promise((resolve) => {
+      const ignored: IgnoredPacket[] = []
+      let settled = false
+      let localPort: number | null = null
+      let timer: NodeJS.Timeout | undefined
+      const sock = dgram.createSocket({type: familyOf(target.address) === 6 ? 'udp6' : 'udp4'})
+      const finish = (r: UdpResult) => {
+        if (settled) return
+        settled = true
+        if (timer) clearTimeout(timer)
+        try {
+          sock.close()
+        } catch {
+          // already closed
+        }
+        resolve(r)
+      }
+      sock.on('error', (err: NodeJS.ErrnoException) => {
+        finish({kind: 'error', error: new TransportError(errorCode(err), `UDP to ${req.server.address}: ${err.message}`), ignored, bytesSent: 0})
+      })
+      sock.on('message', (data, rinfo) => {
+        if (settled) return
+        // Report the endpoint in the caller's terms (virtual address in the lab).
+        const fromReal = {address: rinfo.address, port: rinfo.port}
+        const sameSource = sameEndpoint(fromReal, target)
+        const from = sameSource ? req.server : fromReal
+        if (!sameSource) {
+          ignored.push({reason: `from unexpected source ${fromReal.address} port ${fromReal.port}`, from, bytes: data.length})
+        } else {
+          const v = req.accept({data, from})
+          if (v === true) return finish({kind: 'reply', data, from, ignored, bytesSent: req.wire.length, localPort})
+          ignored.push({reason: v, from, bytes: data.length})
+        }
+        if (ignored.length >= this.maxDatagrams) {
+          finish({kind: 'timeout', ignored, bytesSent: req.wire.length, localPort})
+        }
+      })
+      const remaining = req.deadline - this.clock.now()
+      if (remaining <= 0) return finish({kind: 'timeout', ignored, bytesSent: 0, localPort})
+      timer = setTimeout(() => finish({kind: 'timeout', ignored, bytesSent: req.wire.length, localPort}), remaining)
+      sock.bind(0, () => {
+        try {
+          localPort = sock.address().port
+        } catch {
+          localPort = null
+        }
+        sock.send(req.wire, target.port, target.address, (err) => {
+          if (err) finish({kind: 'error', error: new TransportError(errorCode(err as NodeJS.ErrnoException), `UDP to ${req.server.address}: ${err.message}`), ignored, bytesSent: 0})
+        })
+      })
+    })
+  }
+
+  tcp(req: TcpRequest): Promise<TcpResult> {
+    const target = this.target(req.server, 'tcp')
+    if (target instanceof TransportError) return Promise.resolve({kind: 'error', error: target, ignored: [], bytesSent: 0})
+    return new Promise((resolve) => {
+      const ignored: IgnoredPacket[] = []
+      let settled = false
+      let connected = false
+      let connectMs = 0
+      const start = this.clock.now()
+      const sock = net.connect({host: target.address, port: target.port})
+      const finish = (r: TcpResult) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        sock.destroy()
+        resolve(r)
+      }
+      const remaining = req.deadline - start
+      const timer = setTimeout(
+        () => finish({kind: 'timeout', stage: connected ? 'reply' : 'connect', ignored, bytesSent: connected ? req.wire.length + 2 : 0}),
+        Math.max(0, remaining),
+      )
+      let buffered = Buffer.alloc(0)
+      sock.on('connect', () => {
+        connected = true
+        connectMs = this.clock.now() - start
+        const frame = Buffer.alloc(2 + req.wire.length)
+        frame.writeUInt16BE(req.wire.length, 0)
+        req.wire.copy(frame, 2)
+        sock.write(frame)
+      })
+      sock.on('data', (chunk) => {
+        buffered = Buffer.concat([buffered, chunk])
+        // Consume every complete frame in the buffer (coalesced replies).
+        while (buffered.length >= 2) {
+          const len = buffered.readUInt16BE(0)
+          if (len > this.maxTcpMessage) {
+            return finish({kind: 'error', error: new TransportError('malformed', `TCP frame of ${len} bytes exceeds the limit`), ignored, bytesSent: req.wire.length + 2})
+          }
+          if (buffered.length < 2 + len) break
+          const data = Buffer.from(buffered.subarray(2, 2 + len))
+          buffered = buffered.subarray(2 + len)
+          const v = req.accept({data, from: req.server})
+          if (v === true) return finish({kind: 'reply', data, ignored, bytesSent: req.wire.length + 2, connectMs})
+          ignored.push({reason: v, from: req.server, bytes: data.length})
+          if (ignored.length >= this.maxDatagrams) {
+            return finish({kind: 'timeout', stage: 'reply', ignored, bytesSent: req.wire.length + 2})
+          }
+        }
+      })
+      sock.on('error', (err: NodeJS.ErrnoException) => {
+        finish({kind: 'error', error: new TransportError(errorCode(err), `TCP to ${req.server.address}: ${err.message}`), ignored, bytesSent: connected ? req.wire.length + 2 : 0})
+      })
+      sock.on('close', () => {
+        finish({kind: 'error', error: new TransportError('closed', `TCP to ${req.server.address}: connection closed before a reply`), ignored, bytesSent: connected ? req.wire.length + 2 : 0})
+      })
+    })
+  }
+}
+
+/** Compare endpoints, treating IPv4-mapped IPv6 forms as their IPv4 address. */
+export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
+  return a.port === b.port && normAddr(a.address) === normAddr(b.address)
+}
+
+function normAddr(a: string): string {
+  // ipaddr.process folds IPv4-mapped IPv6 into IPv4 and canonicalises IPv6.
+  return ipaddr.isValid(a) ? ipaddr.process(a).toString() : a.toLowerCase()
+}
