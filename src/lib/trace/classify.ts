@@ -1,0 +1,96 @@
+/**
+ * Classify one response met during iterative resolution. Pure: a decoded
+ * message, the zone we believe the server is authoritative for, and the
+ * question in, a verdict out.
+ */
+import type {DnsMessage, Rr} from '../dns/message.js'
+import {canonicalName, isSubdomain, labelCount} from '../dns/names.js'
+import {normalizeType} from '../dns/types.js'
+
+export type StepKind = 'referral' | 'answer' | 'cname' | 'dname' | 'nodata' | 'nxdomain' | 'lame' | 'timeout' | 'error'
+
+export interface Classification {
+  kind: StepKind
+  /** Why, for lame/error (e.g. "REFUSED", "upward referral to example.test"). */
+  reason?: string
+  /** Problem code for lame responses (e.g. 'lame-refused', 'upward-referral'). */
+  code?: string
+  /** referral: the child zone and its NS names. */
+  child?: string
+  ns?: string[]
+  /** cname/dname: the new target name. */
+  target?: string
+  /** answer/cname/dname/nodata/nxdomain: records that make up this step's result. */
+  records?: Rr[]
+  /** nodata/nxdomain: the SOA in the authority section, if any. */
+  soa?: Rr | null
+}
+
+const str = (x: unknown) => String(x)
+export const rrType = (rr: Rr) => normalizeType(str((rr as any).type))
+export const rrName = (rr: Rr) => canonicalName(str((rr as any).name))
+export const rrData = (rr: Rr) => (rr as any).data
+
+/**
+ * @param zone the zone cut the server was chosen for, or null when unknown
+ *   (`--server` with no known zone: any downward referral is accepted).
+ */
+export function classifyResponse(msg: DnsMessage, zone: string | null, qname: string, qtype: string): Classification {
+  const q = canonicalName(qname)
+  const t = normalizeType(qtype)
+  if (msg.rcode === 'REFUSED' || msg.rcode === 'SERVFAIL' || msg.rcode === 'NOTIMP' || msg.rcode === 'FORMERR' || msg.rcodeValue >= 16) {
+    return {kind: 'lame', code: `lame-${msg.rcode.toLowerCase()}`, reason: `answered ${msg.rcode}`}
+  }
+  if (msg.opcode && msg.opcode !== 'QUERY') return {kind: 'lame', code: 'lame-opcode', reason: `reply opcode ${msg.opcode}`}
+
+  const answers = msg.answers.filter((rr) => rrName(rr) === q)
+  const soa = msg.authorities.find((rr) => rrType(rr) === 'SOA') ?? null
+
+  if (msg.rcode === 'NXDOMAIN') {
+    // A CNAME chain may end in NXDOMAIN: the CNAME is still data.
+    const cname = answers.find((rr) => rrType(rr) === 'CNAME')
+    if (cname && t !== 'CNAME') return {kind: 'cname', target: canonicalName(str(rrData(cname))), records: [cname], soa}
+    if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'NXDOMAIN without the AA flag'}
+    return {kind: 'nxdomain', soa, records: []}
+  }
+  if (msg.rcode !== 'NOERROR') return {kind: 'lame', code: 'lame-rcode', reason: `answered ${msg.rcode}`}
+
+  const direct = answers.filter((rr) => rrType(rr) === t || t === 'ANY')
+  if (direct.length > 0) {
+    if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'answer without the AA flag (not authoritative)', records: direct}
+    return {kind: 'answer', records: direct}
+  }
+  const cname = answers.find((rr) => rrType(rr) === 'CNAME')
+  if (cname) {
+    if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'CNAME without the AA flag', records: [cname]}
+    return {kind: 'cname', target: canonicalName(str(rrData(cname))), records: [cname]}
+  }
+  const dname = msg.answers.find((rr) => rrType(rr) === 'DNAME' && isSubdomain(q, rrName(rr)) && q !== rrName(rr))
+  if (dname) {
+    if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'DNAME without the AA flag', records: [dname]}
+    const owner = rrName(dname)
+    const target = canonicalName(str(rrData(dname)))
+    const prefix = q.slice(0, q.length - owner.length - 1)
+    const synthesized = target === '' ? prefix : `${prefix}.${target}`
+    return {kind: 'dname', target: synthesized, records: [dname]}
+  }
+
+  // No answer for the name: a referral, a negative answer, or lame.
+  const nsRecords = msg.authorities.filter((rr) => rrType(rr) === 'NS')
+  if (nsRecords.length > 0 && !soa) {
+    const owners = [...new Set(nsRecords.map(rrName))]
+    if (owners.length > 1) return {kind: 'lame', code: 'referral-mixed', reason: `referral names several zones (${owners.join(', ')})`}
+    const child = owners[0]
+    const ns = [...new Set(nsRecords.map((rr) => canonicalName(str(rrData(rr)))))]
+    if (!isSubdomain(q, child)) return {kind: 'lame', code: 'sideways-referral', reason: `sideways referral to ${child || '.'}, which is not an ancestor of ${q}`, child, ns}
+    if (zone !== null && (!isSubdomain(child, zone) || labelCount(child) <= labelCount(zone))) {
+      return {kind: 'lame', code: 'upward-referral', reason: `upward referral to ${child || '.'} from ${zone || '.'}`, child, ns}
+    }
+    if (msg.flags.aa && !(zone !== null && canonicalName(child) === canonicalName(zone))) {
+      return {kind: 'lame', code: 'aa-on-referral', reason: `referral to ${child || '.'} with the AA flag set`, child, ns}
+    }
+    return {kind: 'referral', child, ns}
+  }
+  if (msg.flags.aa) return {kind: 'nodata', soa, records: []}
+  return {kind: 'lame', code: 'lame-no-aa', reason: 'no AA flag and no referral (the server is not authoritative)'}
+}

@@ -1,0 +1,582 @@
+/**
+ * The trace engine: iterative resolution from the root hints as a sans-I/O
+ * state machine. It is a generator that yields the queries it wants sent (one,
+ * or several in parallel under --all) and is resumed with their outcomes; a
+ * driver (driver.ts) does the I/O, tests script the outcomes by hand.
+ *
+ * What it does (see README "dnsx trace"): primes the root (RFC 9609), follows
+ * referrals, accepts only in-bailiwick glue, resolves glueless NS names with
+ * nested sub-traces, follows CNAME/DNAME chains across zones from the closest
+ * known cut, moves to the next server on lame/dead ones, and bounds all work.
+ */
+import type {DnsMessage, Rr} from '../dns/message.js'
+import {canonicalName, fqdn, isSubdomain, labelCount} from '../dns/names.js'
+import {normalizeType} from '../dns/types.js'
+import {classifyResponse, rrData, rrName, rrType, type Classification, type StepKind} from './classify.js'
+
+export interface ServerRef {
+  name: string | null
+  address: string
+}
+
+/** A query the engine wants sent (RD=0, EDNS). */
+export interface TraceQuery {
+  id: number
+  server: ServerRef
+  qname: string
+  qtype: string
+  zone: string | null
+  purpose: StepPurpose
+  depth: number
+}
+
+export type StepPurpose = 'prime' | 'main' | 'ns-address' | 'child-ns' | 'child-address'
+
+/** What came back for a query (a subset of the client's Exchange). */
+export interface TraceOutcome {
+  message: DnsMessage | null
+  error: {code: string, message: string} | null
+  rttMs: number
+  transport: 'udp' | 'tcp'
+  transportReason: string
+}
+
+export type NsLabel = 'in-domain' | 'sibling' | 'glueless'
+
+export interface NsInfo {
+  name: string
+  label: NsLabel
+  /** Addresses from glue (or from resolving the name). */
+  addresses: string[]
+  /** Glue we were given (in-bailiwick only). */
+  glue: string[]
+  resolved: boolean
+}
+
+export interface TraceStep {
+  index: number
+  depth: number
+  purpose: StepPurpose
+  /** For ns-address steps: the NS name being resolved. */
+  for?: string
+  zone: string | null
+  qname: string
+  qtype: string
+  server: ServerRef
+  transport: 'udp' | 'tcp'
+  transportReason: string
+  rttMs: number | null
+  rcode: string | null
+  aa: boolean | null
+  kind: StepKind
+  /** What this step taught, in words. */
+  detail: string
+  referral?: {zone: string, ns: {name: string, label: NsLabel, glue: string[]}[]}
+  records?: Rr[]
+}
+
+export interface Problem {
+  code: string
+  zone: string | null
+  server: string | null
+  message: string
+}
+
+export interface TraceAnswer {
+  rcode: string
+  authoritative: boolean
+  server: ServerRef | null
+  zone: string | null
+  /** The whole CNAME/DNAME chain, then the target's records. */
+  records: Rr[]
+}
+
+export type ResultKind = 'answer' | 'nodata' | 'nxdomain' | 'error'
+
+export interface TraceResult {
+  name: string
+  type: string
+  kind: ResultKind
+  steps: TraceStep[]
+  answer: TraceAnswer | null
+  problems: Problem[]
+  stats: {queries: number, nsLookups: number, referrals: number, cnames: number, elapsedMs: number, limitHit: string | null}
+  /** Per-server RTTs observed (ms), by address. */
+  servers: {address: string, name: string | null, zone: string | null, queries: number, rttMs: number[], outcomes: Record<string, number>}[]
+}
+
+export interface TraceLimits {
+  maxQueries: number
+  maxReferrals: number
+  maxCnames: number
+  /** Nesting of glueless NS lookups. */
+  maxNsDepth: number
+  /** Overall deadline in ms from the start. */
+  deadlineMs: number
+}
+
+export const DEFAULT_LIMITS: TraceLimits = {maxQueries: 200, maxReferrals: 30, maxCnames: 12, maxNsDepth: 4, deadlineMs: 30_000}
+
+export interface TraceOptions {
+  name: string
+  type: string
+  /** Root hints: names and addresses of the root servers. */
+  rootHints: {name: string, address: string}[]
+  /** Start below the root at these servers (zone unknown). */
+  startServers?: string[]
+  family: 4 | 6 | 'both'
+  /** Query every NS and address at each cut, in parallel, and compare. */
+  all?: boolean
+  /** Prime the root with NS . (default true unless startServers). */
+  prime?: boolean
+  limits?: Partial<TraceLimits>
+  /** Monotonic clock (ms) for the overall deadline. */
+  now: () => number
+  /** Progress events. */
+  onStep?: (step: TraceStep) => void
+  /** Shared delegation cache (bulk traces). */
+  cache?: DelegationCache
+}
+
+/** Zone cut → its name servers. Shared between traces of one run. */
+export class DelegationCache {
+  readonly zones = new Map<string, NsInfo[]>()
+  /** Addresses of NS names learned by sub-traces. */
+  readonly addresses = new Map<string, string[]>()
+  primed = false
+}
+
+class LimitHit extends Error {
+  constructor(readonly limit: string, message: string) {
+    super(message)
+  }
+}
+
+type Gen<T> = Generator<TraceQuery[], T, TraceOutcome[]>
+
+interface Resolution {
+  kind: ResultKind
+  rcode: string
+  authoritative: boolean
+  server: ServerRef | null
+  zone: string | null
+  records: Rr[]
+}
+
+interface ZoneReply {
+  cls: Classification
+  msg: DnsMessage
+  server: ServerRef
+  step: TraceStep
+}
+
+const addrFamily = (a: string) => (a.includes(':') ? 6 : 4)
+
+/** Build the engine. Drive it with `driveTrace` or by hand in tests. */
+export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
+  const limits = {...DEFAULT_LIMITS, ...opts.limits}
+  const start = opts.now()
+  const cache = opts.cache ?? new DelegationCache()
+  const qname = canonicalName(opts.name)
+  const qtype = normalizeType(opts.type)
+  const steps: TraceStep[] = []
+  const problems: Problem[] = []
+  const serverStats = new Map<string, TraceResult['servers'][number]>()
+  const nsStack: string[] = []
+  let nextId = 1
+  let queries = 0
+  let nsLookups = 0
+  let referrals = 0
+  let cnames = 0
+  let limitHit: string | null = null
+
+  const problem = (code: string, zone: string | null, server: string | null, message: string) => {
+    if (!problems.some((p) => p.code === code && p.zone === zone && p.server === server && p.message === message)) problems.push({code, zone: zone === null ? null : fqdn(zone), server, message})
+  }
+  const usable = (a: string) => opts.family === 'both' || addrFamily(a) === opts.family
+
+  /** Send queries (in parallel) and record a step for each. */
+  function* send(reqs: Omit<TraceQuery, 'id'>[]): Gen<{q: TraceQuery, o: TraceOutcome, step: TraceStep}[]> {
+    if (queries + reqs.length > limits.maxQueries) throw new LimitHit('queries', `stopped after ${queries} queries (limit ${limits.maxQueries})`)
+    if (opts.now() - start > limits.deadlineMs) throw new LimitHit('deadline', `stopped at the overall deadline of ${limits.deadlineMs} ms`)
+    const qs = reqs.map((r) => ({...r, id: nextId++}))
+    queries += qs.length
+    const outs = yield qs
+    return qs.map((q, i) => {
+      const o = outs[i]
+      const step = recordStep(q, o)
+      return {q, o, step}
+    })
+  }
+
+  function recordStep(q: TraceQuery, o: TraceOutcome): TraceStep {
+    const m = o.message
+    let kind: StepKind
+    let cls: Classification | null = null
+    if (!m) kind = o.error?.code === 'timeout' ? 'timeout' : 'error'
+    else {
+      cls = classifyResponse(m, q.zone, q.qname, q.qtype)
+      kind = cls.kind
+    }
+    const step: TraceStep = {
+      index: steps.length + 1,
+      depth: q.depth,
+      purpose: q.purpose,
+      zone: q.zone,
+      qname: q.qname,
+      qtype: q.qtype,
+      server: q.server,
+      transport: o.transport,
+      transportReason: o.transportReason,
+      rttMs: m ? Math.round(o.rttMs * 100) / 100 : null,
+      rcode: m?.rcode ?? null,
+      aa: m ? m.flags.aa : null,
+      kind,
+      detail: '',
+    }
+    if (q.purpose === 'ns-address') step.for = q.qname
+    step.detail = describe(step, cls, o)
+    if (cls?.records?.length) step.records = cls.records
+    const key = q.server.address
+    const s = serverStats.get(key) ?? {address: key, name: q.server.name, zone: q.zone === null ? null : fqdn(q.zone), queries: 0, rttMs: [], outcomes: {}}
+    s.queries++
+    if (m) s.rttMs.push(step.rttMs!)
+    s.outcomes[kind] = (s.outcomes[kind] ?? 0) + 1
+    serverStats.set(key, s)
+    steps.push(step)
+    opts.onStep?.(step)
+    return step
+  }
+
+  /** Glue handling for a referral (RFC 1034 §4.3.2; in-bailiwick only). */
+  function delegationFrom(child: string, parent: string | null, nsNames: string[], msg: DnsMessage, server: ServerRef): NsInfo[] {
+    const glue = new Map<string, string[]>()
+    for (const rr of msg.additionals) {
+      const t = rrType(rr)
+      if (t !== 'A' && t !== 'AAAA') continue
+      const owner = rrName(rr)
+      if (!nsNames.includes(owner)) continue
+      // Accept glue only within the zone the server speaks for (the parent's bailiwick).
+      const bailiwick = parent ?? child
+      if (!isSubdomain(owner, bailiwick)) {
+        problem('out-of-bailiwick-glue', child, server.address, `ignored out-of-bailiwick glue ${fqdn(owner)} ${t} ${rrData(rr)} in the referral to ${fqdn(child)}`)
+        continue
+      }
+      glue.set(owner, [...(glue.get(owner) ?? []), String(rrData(rr))])
+    }
+    for (const rr of msg.additionals) {
+      const t = rrType(rr)
+      if ((t === 'A' || t === 'AAAA') && !nsNames.includes(rrName(rr)) && !(parent !== null && isSubdomain(rrName(rr), parent))) {
+        problem('out-of-bailiwick-glue', child, server.address, `ignored out-of-bailiwick record ${fqdn(rrName(rr))} ${t} ${rrData(rr)} in the referral to ${fqdn(child)}`)
+      }
+    }
+    return nsNames.map((name) => {
+      const g = glue.get(name) ?? []
+      const label: NsLabel = isSubdomain(name, child) ? 'in-domain' : parent !== null && isSubdomain(name, parent) && g.length > 0 ? 'sibling' : 'glueless'
+      const known = cache.addresses.get(name)
+      return {name, label, glue: g, addresses: g.length ? g : known ?? [], resolved: g.length > 0 || known !== undefined}
+    })
+  }
+
+  /** Make sure an NS has addresses: glue, cache, or a nested sub-trace. */
+  function* nsAddresses(ns: NsInfo, zone: string, depth: number): Gen<string[]> {
+    if (ns.resolved) return ns.addresses
+    const cached = cache.addresses.get(ns.name)
+    if (cached) {
+      ns.addresses = cached
+      ns.resolved = true
+      return cached
+    }
+    if (ns.label === 'in-domain') {
+      ns.resolved = true
+      problem('in-domain-ns-without-glue', zone, ns.name, `NS ${fqdn(ns.name)} is inside ${fqdn(zone)} but the referral carried no glue for it: a dead end`)
+      return []
+    }
+    if (nsStack.includes(ns.name)) {
+      ns.resolved = true
+      problem('ns-loop', zone, ns.name, `resolving NS ${fqdn(ns.name)} needs itself (${[...nsStack, ns.name].map(fqdn).join(' → ')}): a delegation loop`)
+      return []
+    }
+    if (depth >= limits.maxNsDepth) {
+      ns.resolved = true
+      problem('limit-ns-depth', zone, ns.name, `NS ${fqdn(ns.name)} not resolved: glueless lookups nested ${depth} deep (limit ${limits.maxNsDepth})`)
+      return []
+    }
+    nsLookups++
+    nsStack.push(ns.name)
+    const found: string[] = []
+    try {
+      const types = opts.family === 6 ? ['AAAA'] : ['A', 'AAAA']
+      for (const t of types) {
+        if (t === 'AAAA' && opts.family === 'both' && found.length > 0) break
+        const r = yield* resolve(ns.name, t, depth + 1, 'ns-address')
+        // The records end with the target's: any record of the asked type is an address of the NS.
+        for (const rr of r.records) if (rrType(rr) === t) found.push(String(rrData(rr)))
+      }
+    } finally {
+      nsStack.pop()
+    }
+    ns.addresses = [...new Set(found)]
+    ns.resolved = true
+    cache.addresses.set(ns.name, ns.addresses)
+    if (ns.addresses.length === 0) problem('ns-unresolvable', zone, ns.name, `NS ${fqdn(ns.name)} of ${fqdn(zone)} has no address`)
+    return ns.addresses
+  }
+
+  /** Ask the servers of `zone` until one gives a usable reply. */
+  function* askZone(zone: string | null, servers: NsInfo[], name: string, type: string, depth: number, purpose: StepPurpose): Gen<ZoneReply | null> {
+    const zoneKey = zone ?? ''
+    // Servers with addresses first; glueless ones are resolved only if needed.
+    const ordered = [...servers].sort((a, b) => Number(b.resolved && b.addresses.length > 0) - Number(a.resolved && a.addresses.length > 0))
+    let fallback: ZoneReply | null = null
+    if (opts.all) {
+      const targets: ServerRef[] = []
+      for (const ns of ordered) for (const a of (yield* nsAddresses(ns, zoneKey, depth)).filter(usable)) targets.push({name: ns.name, address: a})
+      if (targets.length === 0) return null
+      const results = yield* send(targets.map((server) => ({server, qname: name, qtype: type, zone, purpose, depth})))
+      let chosen: ZoneReply | null = null
+      const signatures = new Map<string, string[]>()
+      for (const {o, step} of results) {
+        if (!o.message) {
+          problem(step.kind === 'timeout' ? 'server-timeout' : 'server-error', zone, step.server.address, `${serverLabel(step.server)} for ${fqdn(zoneKey)}: ${o.error?.message ?? step.kind}`)
+          continue
+        }
+        const cls = classifyResponse(o.message, zone, name, type)
+        if (cls.kind === 'lame') {
+          problem(cls.code ?? 'lame', zone, step.server.address, `${serverLabel(step.server)} is lame for ${fqdn(zoneKey)}: ${cls.reason}`)
+          continue
+        }
+        const sig = signature(cls)
+        signatures.set(sig, [...(signatures.get(sig) ?? []), serverLabel(step.server)])
+        chosen ??= {cls, msg: o.message, server: step.server, step}
+      }
+      if (signatures.size > 1) {
+        problem('servers-disagree', zone, null, `servers of ${fqdn(zoneKey)} disagree: ${[...signatures.entries()].map(([s, who]) => `${who.join(', ')} → ${s}`).join('; ')}`)
+      }
+      return chosen
+    }
+    for (const ns of ordered) {
+      const addrs = (yield* nsAddresses(ns, zoneKey, depth)).filter(usable)
+      for (const address of addrs) {
+        const server = {name: ns.name, address}
+        const [{o, step}] = yield* send([{server, qname: name, qtype: type, zone, purpose, depth}])
+        if (!o.message) {
+          problem(step.kind === 'timeout' ? 'server-timeout' : 'server-error', zone, address, `${serverLabel(server)} for ${fqdn(zoneKey)}: ${o.error?.message ?? step.kind}`)
+          continue
+        }
+        const cls = classifyResponse(o.message, zone, name, type)
+        if (cls.kind === 'lame') {
+          problem(cls.code ?? 'lame', zone, address, `${serverLabel(server)} is lame for ${fqdn(zoneKey)}: ${cls.reason}`)
+          // A non-authoritative answer is kept as a last resort.
+          if (cls.records?.length && !fallback) fallback = {cls, msg: o.message, server, step}
+          continue
+        }
+        return {cls, msg: o.message, server, step}
+      }
+    }
+    return fallback
+  }
+
+  /** The deepest known zone cut above `name`, with its servers. */
+  function closestCut(name: string): {zone: string | null, servers: NsInfo[]} {
+    let best: string | null = null
+    for (const z of cache.zones.keys()) {
+      if (z === '\u0000start') continue
+      if (isSubdomain(name, z) && (best === null || labelCount(z) > labelCount(best))) best = z
+    }
+    if (best === null) return {zone: null, servers: cache.zones.get('\u0000start') ?? []}
+    return {zone: best, servers: cache.zones.get(best)!}
+  }
+
+  /** Resolve name/type iteratively, following referrals and CNAME/DNAME chains. */
+  function* resolve(name0: string, type: string, depth: number, purpose: StepPurpose): Gen<Resolution> {
+    let name = canonicalName(name0)
+    const chain: Rr[] = []
+    const seen = new Set([name])
+    let localCnames = 0
+    for (;;) {
+      let {zone, servers} = closestCut(name)
+      let hops = 0
+      const visited = new Set<string>()
+      for (;;) {
+        if (servers.length === 0) {
+          problem('no-servers', zone, null, `no usable server for ${fqdn(zone ?? '')}${opts.family !== 'both' ? ` over IPv${opts.family}` : ''}`)
+          return {kind: 'error', rcode: 'SERVFAIL', authoritative: false, server: null, zone, records: chain}
+        }
+        const reply = yield* askZone(zone, servers, name, type, depth, purpose)
+        if (!reply) {
+          problem('zone-unreachable', zone, null, `no server of ${fqdn(zone ?? '')} gave a usable answer for ${fqdn(name)} ${type}`)
+          return {kind: 'error', rcode: 'SERVFAIL', authoritative: false, server: null, zone, records: chain}
+        }
+        const {cls, msg, server} = reply
+        if (cls.kind === 'lame') {
+          // Only non-authoritative data was to be had: report it as such.
+          problem('non-authoritative-answer', zone, server.address, `only a non-authoritative answer was available for ${fqdn(name)} ${type}`)
+          return {kind: 'answer', rcode: msg.rcode, authoritative: false, server, zone, records: [...chain, ...(cls.records ?? [])]}
+        }
+        if (cls.kind === 'referral') {
+          const child = cls.child!
+          if (visited.has(child)) {
+            problem('referral-loop', zone, server.address, `referral loop: ${fqdn(child)} again`)
+            return {kind: 'error', rcode: 'SERVFAIL', authoritative: false, server, zone, records: chain}
+          }
+          visited.add(child)
+          referrals++
+          if (++hops > limits.maxReferrals) throw new LimitHit('referrals', `more than ${limits.maxReferrals} referrals for ${fqdn(name)}`)
+          const ns = delegationFrom(child, zone, cls.ns!, msg, server)
+          reply.step.referral = {zone: fqdn(child), ns: ns.map((n) => ({name: fqdn(n.name), label: n.label, glue: n.glue}))}
+          reply.step.detail = referralDetail(child, ns)
+          cache.zones.set(child, ns)
+          if (opts.all && purpose === 'main') yield* checkChild(child, ns, depth)
+          zone = child
+          servers = ns
+          continue
+        }
+        if (cls.kind === 'answer' || cls.kind === 'nodata' || cls.kind === 'nxdomain') {
+          return {kind: cls.kind, rcode: msg.rcode, authoritative: msg.flags.aa, server, zone, records: [...chain, ...(cls.records ?? [])]}
+        }
+        // CNAME or DNAME: follow from the closest known cut.
+        chain.push(...(cls.records ?? []))
+        const target = cls.target!
+        cnames++
+        if (seen.has(target)) {
+          problem('cname-loop', zone, server.address, `${cls.kind.toUpperCase()} loop: ${[...seen, target].map(fqdn).join(' → ')}`)
+          return {kind: 'error', rcode: 'SERVFAIL', authoritative: msg.flags.aa, server, zone, records: chain}
+        }
+        if (++localCnames > limits.maxCnames) throw new LimitHit('cnames', `CNAME chain longer than ${limits.maxCnames}`)
+        seen.add(target)
+        // A server may add the target's records when it is in the same zone.
+        const more = msg.answers.filter((rr) => rrName(rr) === target && (rrType(rr) === type || rrType(rr) === 'CNAME'))
+        if (cls.kind === 'cname' && more.some((rr) => rrType(rr) === type) && zone !== null && isSubdomain(target, zone) && msg.flags.aa) {
+          chain.push(...more)
+          return {kind: 'answer', rcode: msg.rcode, authoritative: true, server, zone, records: chain}
+        }
+        name = target
+        break
+      }
+    }
+  }
+
+  /** --all: compare the parent's view of a cut with the child's own. */
+  function* checkChild(child: string, ns: NsInfo[], depth: number): Gen<void> {
+    const targets: ServerRef[] = []
+    for (const n of ns) for (const a of (yield* nsAddresses(n, child, depth)).filter(usable)) targets.push({name: n.name, address: a})
+    if (targets.length === 0) return
+    const res = yield* send(targets.map((server) => ({server, qname: child, qtype: 'NS', zone: child, purpose: 'child-ns' as const, depth})))
+    const parentSet = ns.map((n) => n.name).sort().join(' ')
+    for (const {o, step} of res) {
+      if (!o.message) continue
+      if (!o.message.flags.aa) {
+        problem('lame-no-aa', child, step.server.address, `${serverLabel(step.server)} is not authoritative for ${fqdn(child)} (no AA on its NS set)`)
+        continue
+      }
+      const childSet = o.message.answers.filter((rr) => rrType(rr) === 'NS').map((rr) => canonicalName(String(rrData(rr)))).sort().join(' ')
+      if (childSet && childSet !== parentSet) {
+        problem('ns-mismatch', child, step.server.address, `parent lists NS {${parentSet.split(' ').map(fqdn).join(', ')}} but ${serverLabel(step.server)} lists {${childSet.split(' ').map(fqdn).join(', ')}}`)
+      }
+    }
+    // Glue against the child's authoritative addresses for in-domain names.
+    for (const n of ns.filter((x) => x.glue.length > 0 && x.label === 'in-domain')) {
+      const t = targets[0]
+      const fam = n.glue.some((g) => addrFamily(g) === 4) ? 'A' : 'AAAA'
+      const [r] = yield* send([{server: t, qname: n.name, qtype: fam, zone: child, purpose: 'child-address', depth}])
+      if (!r.o.message?.flags.aa) continue
+      const auth = r.o.message.answers.filter((rr) => rrType(rr) === fam).map((rr) => String(rrData(rr))).sort()
+      const glue = n.glue.filter((g) => (fam === 'A') === (addrFamily(g) === 4)).sort()
+      if (auth.length && auth.join(',') !== glue.join(',')) {
+        problem('glue-mismatch', child, t.address, `glue for ${fqdn(n.name)} is ${glue.join(', ')} but ${serverLabel(t)} says ${auth.join(', ')}`)
+      }
+    }
+  }
+
+  // --- main ---
+  let final: Resolution | null = null
+  try {
+    if (opts.startServers?.length) {
+      cache.zones.set('\u0000start', opts.startServers.map((a) => ({name: a, label: 'glueless' as NsLabel, addresses: [a], glue: [], resolved: true})))
+    } else {
+      if (!cache.zones.has('')) {
+        const hints = new Map<string, string[]>()
+        for (const h of opts.rootHints) hints.set(canonicalName(h.name), [...(hints.get(canonicalName(h.name)) ?? []), h.address])
+        cache.zones.set('', [...hints.entries()].map(([name, addresses]) => ({name, label: 'in-domain' as NsLabel, addresses, glue: addresses, resolved: true})))
+      }
+      if ((opts.prime ?? true) && !cache.primed) {
+        cache.primed = true
+        yield* prime()
+      }
+    }
+    final = yield* resolve(qname, qtype, 0, 'main')
+  } catch (err) {
+    if (!(err instanceof LimitHit)) throw err
+    limitHit = err.limit
+    problem(`limit-${err.limit}`, null, null, err.message)
+  }
+
+  function* prime(): Gen<void> {
+    const servers = cache.zones.get('')!
+    const reply = yield* askZone('', servers, '', 'NS', 0, 'prime')
+    if (!reply || reply.cls.kind !== 'answer') {
+      problem('priming-failed', '', null, 'priming query NS . got no authoritative answer; using the root hints as they are')
+      return
+    }
+    const names = reply.msg.answers.filter((rr) => rrType(rr) === 'NS').map((rr) => canonicalName(String(rrData(rr))))
+    const ns = delegationFrom('', null, names, reply.msg, reply.server)
+    reply.step.detail = `primed the root: ${names.length} servers, ${ns.filter((n) => n.glue.length).length} with addresses`
+    // Keep hint addresses for names the priming reply gave no address for.
+    for (const n of ns) {
+      if (n.addresses.length) continue
+      const hint = servers.find((s) => s.name === n.name)
+      if (hint) {
+        n.addresses = hint.addresses
+        n.resolved = true
+      }
+    }
+    if (ns.some((n) => n.addresses.length)) cache.zones.set('', ns)
+  }
+
+  const kind: ResultKind = final?.kind ?? 'error'
+  const answer: TraceAnswer | null = final && final.kind !== 'error'
+    ? {rcode: final.rcode, authoritative: final.authoritative, server: final.server, zone: final.zone === null ? null : fqdn(final.zone), records: final.records}
+    : final && final.records.length
+      ? {rcode: final.rcode, authoritative: false, server: final.server, zone: final.zone === null ? null : fqdn(final.zone), records: final.records}
+      : null
+  return {
+    name: fqdn(qname),
+    type: qtype,
+    kind,
+    steps,
+    answer,
+    problems,
+    stats: {queries, nsLookups, referrals, cnames, elapsedMs: Math.round((opts.now() - start) * 100) / 100, limitHit},
+    servers: [...serverStats.values()],
+  }
+}
+
+function serverLabel(s: ServerRef): string {
+  return s.name && s.name !== s.address ? `${fqdn(s.name)} (${s.address})` : s.address
+}
+
+function signature(cls: Classification): string {
+  if (cls.kind === 'referral') return `referral to ${fqdn(cls.child!)} NS ${[...cls.ns!].sort().map(fqdn).join(' ')}`
+  const data = (cls.records ?? []).map((rr) => `${rrType(rr)} ${JSON.stringify(rrData(rr))}`).sort().join(', ')
+  return `${cls.kind}${data ? ` ${data}` : ''}`
+}
+
+function referralDetail(child: string, ns: NsInfo[]): string {
+  const parts = ns.map((n) => `${fqdn(n.name)}${n.glue.length ? ` [${n.label}, glue ${n.glue.join(' ')}]` : ` [${n.label === 'in-domain' ? 'in-domain, NO glue' : 'glueless'}]`}`)
+  return `referral to ${fqdn(child)}: ${parts.join(', ')}`
+}
+
+function describe(step: TraceStep, cls: Classification | null, o: TraceOutcome): string {
+  switch (step.kind) {
+    case 'timeout': return `no reply (${o.error?.message ?? 'timeout'})`
+    case 'error': return `error: ${o.error?.message ?? 'unknown'}`
+    case 'referral': return `referral to ${fqdn(cls!.child!)}`
+    case 'answer': return `${step.aa ? 'authoritative' : 'non-authoritative'} answer: ${cls!.records!.length} record(s)`
+    case 'cname': return `CNAME to ${fqdn(cls!.target!)}`
+    case 'dname': return `DNAME: ${fqdn(step.qname)} becomes ${fqdn(cls!.target!)}`
+    case 'nodata': return `no ${step.qtype} records (NODATA)${cls!.soa ? '' : ', and no SOA in the authority section'}`
+    case 'nxdomain': return `the name does not exist (NXDOMAIN)${cls!.soa ? '' : ', and no SOA in the authority section'}`
+    case 'lame': return `lame: ${cls!.reason}`
+  }
+}
