@@ -10,7 +10,7 @@
  * known cut, moves to the next server on lame/dead ones, and bounds all work.
  */
 import type {DnsMessage, Rr} from '../dns/message.js'
-import {canonicalName, fqdn, isSubdomain, labelCount} from '../dns/names.js'
+import {ancestorAt, canonicalName, fqdn, isSubdomain, labelCount} from '../dns/names.js'
 import {normalizeType} from '../dns/types.js'
 import {classifyResponse, rrData, rrName, rrType, type Classification, type StepKind} from './classify.js'
 
@@ -115,6 +115,9 @@ export interface TraceLimits {
   deadlineMs: number
 }
 
+/** RFC 9156 §2.3: at most this many minimised queries per name before sending the full name. */
+export const MAX_MINIMISE_COUNT = 10
+
 export const DEFAULT_LIMITS: TraceLimits = {maxQueries: 200, maxReferrals: 30, maxCnames: 12, maxNsDepth: 4, deadlineMs: 30_000}
 
 export interface TraceOptions {
@@ -127,6 +130,8 @@ export interface TraceOptions {
   family: 4 | 6 | 'both'
   /** Query every NS and address at each cut, in parallel, and compare. */
   all?: boolean
+  /** QNAME minimisation (RFC 9156): reveal one more label per zone cut, QTYPE A, with fallbacks. */
+  qmin?: boolean
   /** Prime the root with NS . (default true unless startServers). */
   prime?: boolean
   limits?: Partial<TraceLimits>
@@ -398,12 +403,42 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       let {zone, servers} = closestCut(name)
       let hops = 0
       const visited = new Set<string>()
+      // QNAME minimisation state (RFC 9156 §3): labels revealed so far below the cut.
+      let qminLabels = 0
+      let qminRounds = 0
+      let qminOff = !opts.qmin
       for (;;) {
+        let askName = name
+        let askType = type
+        if (!qminOff && zone !== null) {
+          const want = Math.max(labelCount(zone) + 1, qminLabels)
+          if (want < labelCount(name) && qminRounds < MAX_MINIMISE_COUNT) {
+            askName = ancestorAt(name, want)
+            askType = 'A'
+            qminLabels = want
+            qminRounds++
+          }
+        }
         if (servers.length === 0) {
           problem('no-servers', zone, null, `no usable server for ${fqdn(zone ?? '')}${opts.family !== 'both' ? ` over IPv${opts.family}` : ''}`)
           return {kind: 'error', rcode: 'SERVFAIL', authoritative: false, server: null, zone, records: chain}
         }
-        const reply = yield* askZone(zone, servers, name, type, depth, purpose)
+        const reply = yield* askZone(zone, servers, askName, askType, depth, purpose)
+        if (askName !== name) {
+          // A minimised query: only a referral moves us down; anything else
+          // means no cut at askName, and failures fall back to the full name.
+          const k = reply?.cls.kind
+          if (k === 'referral') {
+            qminLabels = 0
+          } else if (k === 'nxdomain' || !reply || k === 'lame') {
+            problem('qmin-fallback', zone, reply?.server.address ?? null, `QNAME minimisation: ${fqdn(askName)} A got ${k ?? 'no usable reply'}; asking the full name instead`)
+            qminOff = true
+            continue
+          } else {
+            qminLabels++
+            continue
+          }
+        }
         if (!reply) {
           problem('zone-unreachable', zone, null, `no server of ${fqdn(zone ?? '')} gave a usable answer for ${fqdn(name)} ${type}`)
           return {kind: 'error', rcode: 'SERVFAIL', authoritative: false, server: null, zone, records: chain}
@@ -423,6 +458,10 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
           visited.add(child)
           referrals++
           if (++hops > limits.maxReferrals) throw new LimitHit('referrals', `more than ${limits.maxReferrals} referrals for ${fqdn(name)}`)
+          if (!isSubdomain(name, child)) {
+            problem('sideways-referral', zone, server.address, `referral to ${fqdn(child)} is not above ${fqdn(name)}`)
+            return {kind: 'error', rcode: 'SERVFAIL', authoritative: false, server, zone, records: chain}
+          }
           const ns = delegationFrom(child, zone, cls.ns!, msg, server)
           reply.step.referral = {zone: fqdn(child), ns: ns.map((n) => ({name: fqdn(n.name), label: n.label, glue: n.glue}))}
           reply.step.detail = referralDetail(child, ns)

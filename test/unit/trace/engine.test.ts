@@ -199,3 +199,23 @@ describe('classifyResponse', () => {
     expect(classifyResponse(d, 'old.test', 'www.old.test', 'A')).toMatchObject({kind: 'dname', target: 'www.new.test'})
   })
 })
+
+describe('QNAME minimisation (RFC 9156)', () => {
+  it('reveals one label per cut with QTYPE A and still gets the answer', () => {
+    const seen: string[] = []
+    const spy = (h: Handler): Handler => (q, t) => {
+      seen.push(`${q}/${t}`)
+      return h(q, t)
+    }
+    const r = run({'198.51.100.1': spy(root), '198.51.100.10': spy(tld), '192.0.2.53': spy(example), '192.0.2.54': spy(example)}, {name: 'www.example.test', qmin: true})
+    expect(r.answer?.records.map((x: any) => x.data)).toEqual(['192.0.2.10'])
+    expect(seen).toEqual(['test/A', 'example.test/A', 'www.example.test/A'])
+  })
+
+  it('falls back to the full name when a minimised query fails', () => {
+    const brokenTld: Handler = (q, t) => (q === 'example.test' ? {rcode: 'REFUSED'} : tld(q, t))
+    const r = run({...world, '198.51.100.10': brokenTld}, {name: 'www.example.test', qmin: true})
+    expect(r.answer?.records.map((x: any) => x.data)).toEqual(['192.0.2.10'])
+    expect(r.problems.map((p) => p.code)).toContain('qmin-fallback')
+  })
+})
