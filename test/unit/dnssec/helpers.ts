@@ -1,0 +1,184 @@
+/**
+ * Test helper: a minimal authoritative "responder" over a signed zone, built on the library's
+ * own primitives, producing the answer/authority sections a server would send (positive,
+ * CNAME, referral, NODATA, NXDOMAIN, wildcard), so round-trip tests can feed them to
+ * validateAnswer / validateDelegation.
+ */
+import {
+  compareNames, isSubdomain, nameEquals, nsecCovers, nsec3HashRaw, normalizeName, prependLabel,
+  sameType, suffixName, countLabels, base32HexDecode, nameLabels, parseZoneText,
+} from '../../../src/lib/dnssec/index.js'
+import type {DnsRecord, Nsec3Record, NsecRecord, RrsigRecord} from '../../../src/lib/dnssec/index.js'
+
+export interface Response {
+  rcode: 'NOERROR' | 'NXDOMAIN'
+  answers: DnsRecord[]
+  authority: DnsRecord[]
+}
+
+function sigsFor(records: readonly DnsRecord[], name: string, type: string): RrsigRecord[] {
+  return records.filter((r): r is RrsigRecord => sameType(r.type, 'RRSIG') && nameEquals(r.name, name) && sameType((r as RrsigRecord).data.typeCovered, type))
+}
+
+function withSigs(records: readonly DnsRecord[], rrset: DnsRecord[]): DnsRecord[] {
+  if (rrset.length === 0) return []
+  return [...rrset, ...sigsFor(records, rrset[0]!.name, rrset[0]!.type)]
+}
+
+export class Responder {
+  readonly zone: string
+  readonly records: DnsRecord[]
+  private readonly data: DnsRecord[]
+  private readonly nsecs: NsecRecord[]
+  private readonly nsec3s: Nsec3Record[]
+
+  constructor(zone: string, records: DnsRecord[]) {
+    this.zone = normalizeName(zone)
+    this.records = records
+    this.data = records.filter(r => !['RRSIG', 'NSEC', 'NSEC3'].some(t => sameType(r.type, t)))
+    this.nsecs = records.filter((r): r is NsecRecord => sameType(r.type, 'NSEC'))
+    this.nsec3s = records.filter((r): r is Nsec3Record => sameType(r.type, 'NSEC3'))
+  }
+
+  private rrset(name: string, type: string): DnsRecord[] {
+    return this.data.filter(r => nameEquals(r.name, name) && sameType(r.type, type))
+  }
+
+  private cutAbove(qname: string, qtype: string): string | undefined {
+    const labels = countLabels(qname)
+    for (let k = countLabels(this.zone) + 1; k <= labels; k++) {
+      const name = suffixName(qname, k)
+      if (this.rrset(name, 'NS').length === 0) continue
+      if (k === labels && sameType(qtype, 'DS')) return undefined
+      return name
+    }
+    return undefined
+  }
+
+  private exists(name: string): boolean {
+    return this.data.some(r => isSubdomain(r.name, name))
+  }
+
+  private soa(): DnsRecord[] {
+    return withSigs(this.records, this.rrset(this.zone, 'SOA'))
+  }
+
+  private nsecMatch(name: string): DnsRecord[] {
+    const m = this.nsecs.find(r => nameEquals(r.name, name))
+    return m ? withSigs(this.records, [m]) : []
+  }
+
+  private nsecCover(name: string): DnsRecord[] {
+    const c = this.nsecs.find(r => nsecCovers(r, name))
+    return c ? withSigs(this.records, [c]) : []
+  }
+
+  private hashOf(name: string): Buffer {
+    const p = this.nsec3s[0]!.data
+    return nsec3HashRaw(name, p.salt, p.iterations)
+  }
+
+  private nsec3Match(name: string): DnsRecord[] {
+    const h = this.hashOf(name)
+    const m = this.nsec3s.find(r => base32HexDecode(nameLabels(r.name)[0]!.toString()).equals(h))
+    return m ? withSigs(this.records, [m]) : []
+  }
+
+  private nsec3Cover(name: string): DnsRecord[] {
+    const h = this.hashOf(name)
+    const c = this.nsec3s.find(r => {
+      const o = base32HexDecode(nameLabels(r.name)[0]!.toString())
+      const nx = r.data.nextDomain
+      if (Buffer.compare(nx, o) <= 0) return Buffer.compare(o, h) < 0 || Buffer.compare(h, nx) < 0
+      return Buffer.compare(o, h) < 0 && Buffer.compare(h, nx) < 0
+    })
+    return c ? withSigs(this.records, [c]) : []
+  }
+
+  /** Closest encloser proof records for a non-existent name (NSEC3). */
+  private nsec3CeProof(qname: string): {ce: string; records: DnsRecord[]} {
+    for (let k = countLabels(qname) - 1; k >= countLabels(this.zone); k--) {
+      const ce = suffixName(qname, k)
+      const m = this.nsec3Match(ce)
+      if (m.length === 0) continue
+      return {ce, records: [...m, ...this.nsec3Cover(suffixName(qname, k + 1))]}
+    }
+    throw new Error('no closest encloser')
+  }
+
+  private closestEncloser(qname: string): string {
+    for (let k = countLabels(qname) - 1; k >= countLabels(this.zone); k--) {
+      const ce = suffixName(qname, k)
+      if (this.exists(ce)) return ce
+    }
+    return this.zone
+  }
+
+  private dedupe(records: DnsRecord[]): DnsRecord[] {
+    return records.filter((r, i) => records.indexOf(r) === i)
+  }
+
+  /** Answer a query like an authoritative server for this zone. */
+  query(qname: string, qtype: string): Response {
+    const nsec3 = this.nsec3s.length > 0
+    const cut = this.cutAbove(qname, qtype)
+    if (cut) {
+      const ns = this.rrset(cut, 'NS')
+      const ds = this.rrset(cut, 'DS')
+      let proof: DnsRecord[] = []
+      if (ds.length > 0) proof = withSigs(this.records, ds)
+      else if (!nsec3) proof = this.nsecMatch(cut)
+      else {
+        proof = this.nsec3Match(cut)
+        if (proof.length === 0) proof = this.nsec3CeProof(cut).records
+      }
+      return {rcode: 'NOERROR', answers: [], authority: this.dedupe([...ns, ...proof])}
+    }
+    const exact = this.rrset(qname, qtype)
+    if (exact.length > 0) return {rcode: 'NOERROR', answers: withSigs(this.records, exact), authority: []}
+    const cname = this.rrset(qname, 'CNAME')
+    if (cname.length > 0) {
+      const target = String(cname[0]!.data)
+      const chased = isSubdomain(target, this.zone) ? this.rrset(target, qtype) : []
+      return {rcode: 'NOERROR', answers: [...withSigs(this.records, cname), ...withSigs(this.records, chased)], authority: []}
+    }
+    if (this.exists(qname)) {
+      let proof: DnsRecord[]
+      if (nsec3) proof = this.nsec3Match(qname)
+      else proof = this.nsecMatch(qname).length > 0 ? this.nsecMatch(qname) : this.nsecCover(qname)
+      return {rcode: 'NOERROR', answers: [], authority: this.dedupe([...this.soa(), ...proof])}
+    }
+    const ce = this.closestEncloser(qname)
+    const wildcard = prependLabel('*', ce)
+    if (this.exists(wildcard)) {
+      const wdata = this.rrset(wildcard, qtype)
+      if (wdata.length > 0) {
+        const synth = wdata.map(r => ({...r, name: qname}))
+        const sigs = sigsFor(this.records, wildcard, qtype).map(s => ({...s, name: qname}))
+        const proof = nsec3 ? this.nsec3Cover(suffixName(qname, countLabels(ce) + 1)) : this.nsecCover(qname)
+        return {rcode: 'NOERROR', answers: [...synth, ...sigs], authority: this.dedupe(proof)}
+      }
+      const proof = nsec3
+        ? [...this.nsec3CeProof(qname).records, ...this.nsec3Match(wildcard)]
+        : [...this.nsecCover(qname), ...this.nsecMatch(wildcard)]
+      return {rcode: 'NOERROR', answers: [], authority: this.dedupe([...this.soa(), ...proof])}
+    }
+    const proof = nsec3
+      ? (() => {
+          const p = this.nsec3CeProof(qname)
+          return [...p.records, ...this.nsec3Cover(prependLabel('*', p.ce))]
+        })()
+      : [...this.nsecCover(qname), ...this.nsecCover(wildcard)]
+    return {rcode: 'NXDOMAIN', answers: [], authority: this.dedupe([...this.soa(), ...proof])}
+  }
+}
+
+/** Sort helper for readable assertions. */
+export function names(records: readonly DnsRecord[]): string[] {
+  return records.map(r => `${normalizeName(r.name)}/${r.type}`).sort((a, b) => compareNames(a.split('/')[0]!, b.split('/')[0]!))
+}
+
+/** Parse zone text written indented inside a template literal (every line carries its owner). */
+export function zone(text: string, origin?: string): DnsRecord[] {
+  return parseZoneText(text.replace(/^[ \t]+/gm, ''), origin ? {origin} : {})
+}
