@@ -18,7 +18,11 @@ export interface DriveOptions {
 
 export async function runTrace(opts: Omit<TraceOptions, 'now'> & {now?: () => number}, drive: DriveOptions): Promise<TraceResult> {
   const now = opts.now ?? (() => drive.client.transport.clock.now())
-  const gen = traceEngine({...opts, now})
+  return driveGenerator(traceEngine({...opts, now}), drive)
+}
+
+/** Run any query-yielding generator (the walk, the DNSSEC pass) to completion. */
+export async function driveGenerator<T>(gen: Generator<TraceQuery[], T, TraceOutcome[]>, drive: DriveOptions): Promise<T> {
   let r = gen.next()
   while (!r.done) {
     const outs = await Promise.all(r.value.map((q) => exchange(q, drive)))

@@ -1,0 +1,118 @@
+import {Args, Flags} from '@oclif/core'
+import {DnsxCommand} from '../lib/cli/base.js'
+import {createContext, parseServerSpec, validatePort} from '../lib/cli/context.js'
+import {parseSubnet} from '../lib/dns/edns.js'
+import {makeQuestion} from '../lib/dns/message.js'
+import {NetworkError, UsageError} from '../lib/errors.js'
+import {resolveServer, runQuery, type QueryResult} from '../lib/query.js'
+import {renderQuery} from '../lib/render/query.js'
+
+export default class Query extends DnsxCommand {
+  static override summary = 'Send one DNS query to one server and show the whole reply (a dig for scripts).'
+  static override description = `Arguments may come in any order after NAME: a record type, a class (IN, CH) and @SERVER.
+Without a server, the first nameserver of /etc/resolv.conf is asked (the lab's resolver under --lab).
+EDNS(0) with a 1232-byte payload is used when --nsid, --subnet or --dnssec ask for it, or with --edns.
+A reply is accepted only from the server queried, with our ID and question; others are ignored and counted.
+TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry without EDNS.`
+
+  static override examples = [
+    '<%= config.bin %> query www.example.test --lab',
+    '<%= config.bin %> query example.test SOA @192.0.2.1 --norecurse --lab',
+    '<%= config.bin %> query hostname.bind TXT CH @198.51.100.53 --lab',
+    '<%= config.bin %> query geo.test A --subnet 198.51.100.0/24 --nsid --lab --json',
+  ]
+
+  static override args = {
+    name: Args.string({description: 'Domain name to query.', required: true}),
+    type: Args.string({description: 'Record type (default A), class or @SERVER.'}),
+    extra: Args.string({description: 'Class or @SERVER.'}),
+    extra2: Args.string({description: '@SERVER.', hidden: true}),
+  }
+
+  static override flags = {
+    server: Flags.string({char: 's', description: 'Server to ask (address or name; also @SERVER).'}),
+    port: Flags.integer({char: 'p', description: 'Server port (default 53).'}),
+    class: Flags.string({char: 'c', description: 'Query class: IN or CH.', default: 'IN'}),
+    tcp: Flags.boolean({description: 'Use TCP from the start.'}),
+    nsid: Flags.boolean({description: 'Ask for the server\'s NSID (RFC 5001).'}),
+    subnet: Flags.string({description: 'Send EDNS Client Subnet CIDR (RFC 7871); host bits are zeroed.'}),
+    dnssec: Flags.boolean({description: 'Set the DNSSEC OK bit (shows RRSIGs).'}),
+    norecurse: Flags.boolean({description: 'Clear RD (ask the server for its own data only).'}),
+    edns: Flags.boolean({description: 'Send EDNS(0) even without --nsid/--subnet/--dnssec.', allowNo: true, default: true}),
+    retries: Flags.integer({description: 'UDP retries after a timeout.', default: 1, min: 0, max: 10}),
+  }
+
+  async run(): Promise<QueryResult> {
+    const {args, flags} = await this.parse(Query)
+    // Positional arguments after NAME: type, class, @server, in any order (as dig).
+    let type = 'A'
+    let klass = flags.class
+    let server = flags.server
+    let sawType = false
+    for (const a of [args.type, args.extra, args.extra2]) {
+      if (a === undefined) continue
+      if (a.startsWith('@')) {
+        if (server) throw new UsageError(`two servers given (${server} and ${a})`)
+        server = a.slice(1)
+      } else if (/^(IN|CH|CHAOS|HS)$/i.test(a)) {
+        klass = a
+      } else if (!sawType) {
+        type = a
+        sawType = true
+      } else throw new UsageError(`unexpected argument "${a}"`)
+    }
+    const question = makeQuestion(args.name, type, klass)
+    const port = validatePort(flags.port)
+    const subnet = flags.subnet === undefined ? null : parseSubnet(flags.subnet)
+    if (subnet?.hostBitsCleared) this.note(`note: --subnet ${flags.subnet} had host bits set; sending ${subnet.cidr} (RFC 7871)`)
+    const family = flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined
+    const ctx = await createContext({lab: flags.lab})
+    try {
+      let endpoint
+      let serverInput: string | undefined
+      if (server) {
+        const spec = parseServerSpec(server)
+        serverInput = spec.host
+        const lookup = ctx.lab
+          ? async (name: string) => labLookup(ctx, name)
+          : async (name: string) => (await import('node:dns')).promises.lookup(name, {all: true}).then((r) => r.map((x) => x.address))
+        const address = await resolveServer(spec.host, family, lookup)
+        endpoint = {address, port: port ?? spec.port ?? 53}
+      } else {
+        const def = ctx.defaultResolver()
+        endpoint = {address: def.address, port: port ?? def.port}
+      }
+      const result = await runQuery(ctx.client, {
+        question,
+        server: endpoint,
+        serverInput,
+        tcp: flags.tcp,
+        rd: !flags.norecurse,
+        dnssec: flags.dnssec,
+        nsid: flags.nsid,
+        subnet,
+        edns: flags.edns,
+        timeoutMs: flags.timeout,
+        retries: flags.retries,
+      })
+      if (result.status === 'error') {
+        throw new NetworkError(result.error?.message ?? 'no reply', result.error?.code === 'unmapped' ? 'unmapped' : 'no-reply')
+      }
+      if (!this.jsonEnabled()) this.out(renderQuery(result))
+      return result
+    } finally {
+      await ctx.close()
+    }
+  }
+}
+
+/** Resolve a server name inside the lab by asking the lab's resolver. */
+async function labLookup(ctx: Awaited<ReturnType<typeof createContext>>, name: string): Promise<string[]> {
+  const out: string[] = []
+  for (const type of ['A', 'AAAA']) {
+    const ex = await ctx.client.exchange({server: ctx.defaultResolver(), question: makeQuestion(name, type), rd: true})
+    for (const rr of ex.message?.answers ?? []) if (rr.type === type) out.push(String((rr as any).data))
+  }
+  if (out.length === 0) throw new Error('no address in the lab')
+  return out
+}

@@ -1,0 +1,111 @@
+import {Args, Flags} from '@oclif/core'
+import {DnsxCommand} from '../lib/cli/base.js'
+import {createContext, validatePort} from '../lib/cli/context.js'
+import {authorityFlags} from '../lib/cli/flags.js'
+import {parseType} from '../lib/dns/message.js'
+import {validateName} from '../lib/dns/names.js'
+import {UsageError} from '../lib/errors.js'
+import {reportExpectations} from '../lib/expect.js'
+import {traceExpectations, type TraceExpectOptions} from '../lib/trace/expect.js'
+import {renderMermaid, renderTrace, traceToJson, type TraceJson} from '../lib/trace/present.js'
+import {runTraceJob, type TraceJobOptions} from '../lib/trace/run.js'
+
+export default class Trace extends DnsxCommand {
+  static override summary = 'Resolve a name iteratively from the root, step by step, marking what is authoritative.'
+  static override description = `A true iterative resolver (never the system's): primes the root from the hints (RFC 9609), follows
+referrals using only in-bailiwick glue, resolves glueless NS names in nested sub-traces, follows CNAME and
+DNAME chains across zones, retries over TCP on truncation, and names lame, dead and inconsistent servers.
+Every step shows the server, transport, RTT, rcode and whether the reply was authoritative (AA).`
+
+  static override examples = [
+    '<%= config.bin %> trace www.example.test --lab',
+    '<%= config.bin %> trace www.example.test AAAA --all --lab',
+    '<%= config.bin %> trace www.example.test --lab --format mermaid',
+    '<%= config.bin %> trace example.com --expect-authoritative --expect-answer 93.184.215.14',
+  ]
+
+  static override args = {
+    name: Args.string({description: 'Domain name to resolve (omit with --file).'}),
+    type: Args.string({description: 'Record type (default A).'}),
+  }
+
+  static override flags = {
+    ...authorityFlags,
+    all: Flags.boolean({description: 'Query every NS and address at each cut in parallel; report lame servers, NS and glue mismatches, disagreements.'}),
+    format: Flags.string({description: 'Output format.', options: ['text', 'mermaid', 'json'], default: 'text'}),
+    verbose: Flags.boolean({char: 'v', description: 'Show referral records too.'}),
+    'compare-recursive': Flags.string({description: 'Also ask a recursive resolver and compare (ADDR, or "default": the first in /etc/resolv.conf, or the lab\'s).', helpValue: 'ADDR|default'}),
+    dnssec: Flags.boolean({description: 'Request DNSSEC records and validate the chain of trust (DS → DNSKEY → RRSIG, NSEC/NSEC3).'}),
+    'trust-anchor': Flags.string({description: 'Trust anchor file (DS/DNSKEY records or root-anchors.xml) instead of IANA\'s root KSKs.'}),
+    qmin: Flags.boolean({description: 'QNAME minimisation (RFC 9156): reveal one label per zone cut, with fallbacks.'}),
+    'max-queries': Flags.integer({description: 'Stop after this many queries.', default: 200, min: 1}),
+    'max-referrals': Flags.integer({description: 'Stop after this many referrals per name.', default: 30, min: 1}),
+    'max-cnames': Flags.integer({description: 'Longest CNAME/DNAME chain followed.', default: 12, min: 0}),
+    deadline: Flags.integer({description: 'Overall deadline for one trace, in ms.', default: 30_000, min: 1}),
+    file: Flags.string({description: 'Trace every name in FILE (one "NAME [TYPE]" per line; - for stdin).'}),
+    concurrency: Flags.integer({description: 'Parallel traces with --file.', default: 8, min: 1, max: 256}),
+    'expect-answer': Flags.string({description: 'Every VALUE must be in the final answer\'s data (repeatable).', multiple: true, helpGroup: 'EXPECTATIONS'}),
+    'expect-rcode': Flags.string({description: 'The final rcode must be RCODE.', helpGroup: 'EXPECTATIONS'}),
+    'expect-authoritative': Flags.boolean({description: 'The final answer must be authoritative (AA).', helpGroup: 'EXPECTATIONS'}),
+    'expect-no-problems': Flags.boolean({description: 'No problem may be reported.', helpGroup: 'EXPECTATIONS'}),
+  }
+
+  async run(): Promise<TraceJson | undefined> {
+    const {args, flags} = await this.parse(Trace)
+    const port = validatePort(flags.port)!
+    const json = this.jsonEnabled() || flags.format === 'json'
+    const expect: TraceExpectOptions = {
+      answer: flags['expect-answer'],
+      rcode: flags['expect-rcode'],
+      authoritative: flags['expect-authoritative'],
+      noProblems: flags['expect-no-problems'],
+    }
+    if (flags.file && args.name) throw new UsageError('give either NAME or --file, not both')
+    if (!flags.file && !args.name) throw new UsageError('missing NAME (or --file)')
+    if (flags['trust-anchor'] && !flags.dnssec) throw new UsageError('--trust-anchor needs --dnssec')
+    const compare = flags['compare-recursive']
+    const name = flags.file ? '' : validateName(args.name!)
+    const type = parseType(args.type ?? 'A')
+    const ctx = await createContext({lab: flags.lab})
+    try {
+      const job: TraceJobOptions = {
+        ctx,
+        rootHintsFile: flags['root-hints'],
+        servers: flags.server,
+        port,
+        family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined,
+        timeoutMs: flags.timeout,
+        all: flags.all,
+        dnssec: flags.dnssec,
+        trustAnchorFile: flags['trust-anchor'],
+        qmin: flags.qmin,
+        limits: {maxQueries: flags['max-queries'], maxReferrals: flags['max-referrals'], maxCnames: flags['max-cnames'], deadlineMs: flags.deadline},
+        compareRecursive: compare === undefined ? undefined : compare === 'default' ? '' : compare,
+      }
+      if (flags.file) {
+        const {runBulk} = await import('../lib/trace/bulk.js')
+        const summary = await runBulk(job, {file: flags.file, concurrency: flags.concurrency, json, expect, write: (s: string) => process.stdout.write(s), progress: Boolean(process.stderr.isTTY) && !json})
+        if (summary.errors > 0 && summary.errors === summary.total) process.exitCode = 3
+        else if (summary.failedExpectations > 0) process.exitCode = 1
+        return undefined
+      }
+      const j = await runTraceJob(job, name, type)
+      const results = traceExpectations(j, expect)
+      if (results.length) j.expectations = results
+      if (flags.format === 'json' && !this.jsonEnabled()) process.stdout.write(JSON.stringify(j) + '\n')
+      else if (!json) {
+        this.out(flags.format === 'mermaid' ? renderMermaid(j) : renderTrace(j, {verbose: flags.verbose}))
+        if (j.recursive) {
+          const {renderComparison} = await import('../lib/trace/compare.js')
+          this.out(renderComparison(j.recursive as any))
+        }
+      }
+      reportExpectations(results)
+      // Could not complete (no answer at all): exit 3 unless an expectation already failed.
+      if (j.kind === 'error' && !j.answer && !process.exitCode) process.exitCode = 3
+      return j
+    } finally {
+      await ctx.close()
+    }
+  }
+}

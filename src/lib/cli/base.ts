@@ -1,0 +1,89 @@
+/**
+ * The base of every dnsx command: common flags, colour policy, `--json`
+ * discipline, and one error path that prints one line (or one line of JSON)
+ * and sets the documented exit code.
+ */
+import {Command, Flags, type Interfaces} from '@oclif/core'
+import chalk from 'chalk'
+import {DnsxError, EXIT, oneLine} from '../errors.js'
+import {EXIT_CODES_HELP} from './exit-codes.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DnsxCommand)['baseFlags'] & T['flags']>
+
+/** Flags shared by every command (documented once, meaning the same everywhere). */
+export const commonFlags = {
+  'no-color': Flags.boolean({description: 'Disable colour (also: NO_COLOR set, or stdout not a terminal).', helpGroup: 'GLOBAL'}),
+  timeout: Flags.integer({description: 'Per-query timeout in milliseconds.', default: 2000, min: 1, max: 600_000, helpGroup: 'GLOBAL'}),
+  ipv4: Flags.boolean({char: '4' as any, description: 'Use IPv4 only.', exclusive: ['ipv6'], helpGroup: 'GLOBAL'}),
+  ipv6: Flags.boolean({char: '6' as any, description: 'Use IPv6 only.', exclusive: ['ipv4'], helpGroup: 'GLOBAL'}),
+  lab: Flags.boolean({description: 'Run against the embedded lab (a simulated DNS internet on loopback).', helpGroup: 'GLOBAL'}),
+}
+
+/** Apply the colour policy: NO_COLOR, --no-color, FORCE_COLOR, TTY detection. */
+export function applyColourPolicy(argv: string[], stdoutIsTty = Boolean(process.stdout.isTTY)): void {
+  const env = process.env
+  const force = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false'
+  const noColour = argv.includes('--no-color') || (env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.TERM === 'dumb'
+  if (noColour) chalk.level = 0
+  else if (force) chalk.level = Math.max(chalk.level, 1) as 0 | 1 | 2 | 3
+  else if (!stdoutIsTty) chalk.level = 0
+}
+
+export abstract class DnsxCommand extends Command {
+  static override enableJsonFlag = true
+  static override baseFlags = {...commonFlags}
+  /** Shown in every command's --help. */
+  static exitCodesHelp = EXIT_CODES_HELP
+
+  override async init(): Promise<void> {
+    applyColourPolicy(this.argv)
+    await super.init()
+  }
+
+  /** Write a diagnostic to stderr (never stdout, so --json stays one document). */
+  protected note(message: string): void {
+    process.stderr.write(message + '\n')
+  }
+
+  /** Human output to stdout; silent under --json. */
+  protected out(text: string): void {
+    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+  }
+
+  /**
+   * One error path for every command: one line on stderr, or one line of JSON
+   * on stdout under --json; the exit code is the error's (2 for usage errors,
+   * 3 for network failures), never oclif's default.
+   */
+  override async catch(err: any): Promise<any> {
+    const {code, message, exit} = describeError(err)
+    process.exitCode = exit
+    if (this.argv.includes('--json') && !this.argv.slice(0, this.argv.indexOf('--json')).includes('--')) {
+      process.stdout.write(JSON.stringify({error: {code, message, exit}}) + '\n')
+    } else {
+      process.stderr.write(`${chalk.red('error')}: ${message}\n`)
+    }
+    if (process.env.DNSX_DEBUG && err?.stack) process.stderr.write(String(err.stack) + '\n')
+  }
+}
+
+/** Map any thrown value to {code, message, exit}. */
+export function describeError(err: any): {code: string, message: string, exit: number} {
+  if (err instanceof DnsxError) return {code: err.code, message: oneLine(err.message), exit: err.exit}
+  const oclifExit = err?.oclif?.exit
+  // oclif parse errors (unknown flag, missing arg, bad value) carry exit 2.
+  if (oclifExit === 2 || /^(Nonexistent flag|Unexpected argument|Missing|Expected|Parsing|--\S+ )/i.test(String(err?.message ?? ''))) {
+    return {code: 'usage', message: cleanOclifMessage(String(err?.message ?? 'usage error')), exit: EXIT.USAGE}
+  }
+  if (typeof oclifExit === 'number') return {code: oclifExit === 0 ? 'ok' : 'error', message: oneLine(String(err.message ?? '')), exit: oclifExit}
+  return {code: 'internal', message: `internal error: ${oneLine(String(err?.message ?? err))} (set DNSX_DEBUG=1 for a stack trace)`, exit: 4}
+}
+
+/** oclif's parse errors span several lines with hints; keep the first meaningful one. */
+export function cleanOclifMessage(message: string): string {
+  // Strip ANSI and oclif's "See more help with --help" tail.
+  // eslint-disable-next-line no-control-regex
+  const plain = message.replace(/\u001b\[[0-9;]*m/g, '')
+  const lines = plain.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !/^See more help/i.test(l))
+  return lines.join('; ').replace(/\s+/g, ' ')
+}

@@ -1,0 +1,162 @@
+/**
+ * `dnsx query`: one exchange with one server, as plain data for the renderers.
+ */
+import net from 'node:net'
+import type {DnsClient, Exchange} from './dns/client.js'
+import type {EdnsRequest, Question, Rr} from './dns/message.js'
+import type {Endpoint} from './dns/transport.js'
+import type {ParsedSubnet} from './dns/edns.js'
+import {formatRdata} from './dns/zonefile.js'
+import {normalizeType} from './dns/types.js'
+import {fqdn} from './dns/names.js'
+import {NetworkError, UsageError} from './errors.js'
+
+export interface QueryRequest {
+  question: Question
+  server: Endpoint
+  /** The server as the user wrote it (a name or an address). */
+  serverInput?: string
+  tcp: boolean
+  rd: boolean
+  dnssec: boolean
+  nsid: boolean
+  subnet: ParsedSubnet | null
+  edns: boolean
+  timeoutMs: number
+  retries: number
+}
+
+export interface RecordJson {
+  name: string
+  type: string
+  class: string
+  ttl: number
+  data: string
+}
+
+/** The JSON shape of `dnsx query --json` (documented in README and schemas/query.json). */
+export interface QueryResult {
+  query: {name: string, type: string, class: string, server: {address: string, port: number, input?: string}, rd: boolean, tcp: boolean, edns: boolean, dnssec: boolean, nsid: boolean, subnet: string | null}
+  status: 'ok' | 'error'
+  rcode: string | null
+  id: number | null
+  flags: Record<string, boolean> | null
+  authoritative: boolean | null
+  answers: RecordJson[]
+  authority: RecordJson[]
+  additional: RecordJson[]
+  edns: {
+    version: number
+    udpPayload: number
+    do: boolean
+    nsid: {hex: string, text: string | null} | null
+    ecs: {family: number, address: string, sourcePrefix: number, scopePrefix: number, problems: string[]} | null
+    options: {code: number, name: string, hex: string}[]
+    ede: {code: number, text: string}[]
+  } | null
+  transport: 'udp' | 'tcp'
+  transportReason: string
+  ednsFallback: boolean
+  rttMs: number
+  totalMs: number
+  retries: number
+  bytes: {sent: number, received: number}
+  ignored: {count: number, reasons: string[]}
+  wire: {query: string, reply: string | null}
+  notes: string[]
+  error: {code: string, message: string} | null
+}
+
+/** Present a record as JSON: presentation-format data, type mnemonics. */
+export function recordJson(rr: Rr): RecordJson {
+  const r = rr as any
+  return {name: fqdn(r.name), type: normalizeType(String(r.type)), class: String(r.class ?? 'IN'), ttl: r.ttl ?? 0, data: formatRdata(rr as any)}
+}
+
+/** Resolve `@server` given as a name through `lookup` (OS or lab); addresses pass through. */
+export async function resolveServer(host: string, family: 4 | 6 | undefined, lookup: (name: string) => Promise<string[]>): Promise<string> {
+  if (net.isIP(host)) {
+    if (family && net.isIP(host) !== family) throw new UsageError(`server ${host} is not an IPv${family} address`, 'bad-server')
+    return host
+  }
+  let addrs: string[]
+  try {
+    addrs = await lookup(host)
+  } catch (err) {
+    throw new NetworkError(`cannot resolve server name ${host}: ${(err as Error).message}`, 'server-unresolved')
+  }
+  const pick = addrs.find((a) => !family || net.isIP(a) === family)
+  if (!pick) throw new NetworkError(`server name ${host} has no ${family ? `IPv${family} ` : ''}address`, 'server-unresolved')
+  return pick
+}
+
+export async function runQuery(client: DnsClient, req: QueryRequest): Promise<QueryResult> {
+  let edns: EdnsRequest | false = false
+  if (req.edns || req.nsid || req.subnet || req.dnssec) {
+    edns = {do: req.dnssec, nsid: req.nsid}
+    if (req.subnet) edns.ecs = {family: req.subnet.family, address: req.subnet.address, sourcePrefix: req.subnet.sourcePrefix}
+  }
+  const ex = await client.exchange({
+    server: req.server,
+    question: req.question,
+    rd: req.rd,
+    edns,
+    tcp: req.tcp,
+    timeoutMs: req.timeoutMs,
+    retries: req.retries,
+    ednsFallback: true,
+  })
+  return toResult(req, ex)
+}
+
+export function toResult(req: QueryRequest, ex: Exchange): QueryResult {
+  const m = ex.message
+  return {
+    query: {
+      name: fqdn(req.question.name),
+      type: req.question.type,
+      class: req.question.class,
+      server: {address: req.server.address, port: req.server.port, ...(req.serverInput && req.serverInput !== req.server.address ? {input: req.serverInput} : {})},
+      rd: req.rd,
+      tcp: req.tcp,
+      edns: Boolean(req.edns || req.nsid || req.subnet || req.dnssec),
+      dnssec: req.dnssec,
+      nsid: req.nsid,
+      subnet: req.subnet?.cidr ?? null,
+    },
+    status: m ? 'ok' : 'error',
+    rcode: m?.rcode ?? null,
+    id: m?.id ?? null,
+    flags: m ? {...m.flags} : null,
+    authoritative: m ? m.flags.aa : null,
+    answers: m ? m.answers.map(recordJson) : [],
+    authority: m ? m.authorities.map(recordJson) : [],
+    additional: m ? m.additionals.map(recordJson) : [],
+    edns: m?.edns
+      ? {
+          version: m.edns.version,
+          udpPayload: m.edns.udpPayload,
+          do: m.edns.do,
+          nsid: m.edns.nsid,
+          ecs: m.edns.ecs,
+          options: m.edns.options,
+          ede: m.edns.ede,
+        }
+      : null,
+    transport: ex.transport,
+    transportReason: ex.transportReason,
+    ednsFallback: ex.ednsFallback,
+    rttMs: round(ex.rttMs),
+    totalMs: round(ex.totalMs),
+    retries: ex.retries,
+    bytes: {sent: ex.bytesSent, received: ex.bytesReceived},
+    ignored: {count: ex.ignored.length, reasons: ex.ignored.map((i) => i.reason)},
+    wire: ex.wire,
+    notes: ex.notes,
+    error: ex.error,
+  }
+}
+
+export function round(ms: number): number {
+  return Math.round(ms * 100) / 100
+}

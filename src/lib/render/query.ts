@@ -1,0 +1,71 @@
+/**
+ * Human rendering of a `dnsx query` result: dig's layout, with the AA flag
+ * spelled out, NSID as text and hex, and the ECS echo explained.
+ */
+import chalk from 'chalk'
+import type {QueryResult, RecordJson} from '../query.js'
+
+function section(title: string, records: RecordJson[]): string[] {
+  if (records.length === 0) return []
+  const out = [chalk.bold(`;; ${title} SECTION:`)]
+  for (const r of records) out.push(`${r.name}\t${r.ttl}\t${r.class}\t${r.type}\t${r.data}`)
+  out.push('')
+  return out
+}
+
+/** How to read an ECS scope against the source (RFC 7871 §7.2.1). */
+export function scopeMeaning(source: number, scope: number): string {
+  if (scope === 0) return 'scope 0: the answer is valid for every client'
+  if (scope < source) return `scope /${scope} is wider than the source /${source}: the answer covers a larger network`
+  if (scope === source) return `scope /${scope}: the answer is valid for the whole /${scope}`
+  return `scope /${scope} is longer than the source /${source}: the server wants more address bits`
+}
+
+export function renderQuery(r: QueryResult): string {
+  const lines: string[] = []
+  const q = r.query
+  const server = q.server.input ? `${q.server.input} (${q.server.address})` : q.server.address
+  lines.push(chalk.dim(`;; dnsx query ${q.name} ${q.class} ${q.type} @${server} port ${q.server.port}`))
+  if (r.status === 'error' || !r.flags) {
+    lines.push(chalk.red(`;; no answer: ${r.error?.message ?? 'unknown error'}`))
+    for (const n of r.notes) lines.push(chalk.yellow(`;; note: ${n}`))
+    return lines.join('\n') + '\n'
+  }
+  const rcode = r.rcode === 'NOERROR' ? chalk.green(r.rcode) : chalk.red(String(r.rcode))
+  const aa = r.authoritative ? chalk.green.bold('authoritative answer') : chalk.yellow('non-authoritative answer')
+  lines.push(`;; status: ${rcode}, id: ${r.id}, ${aa}`)
+  const flags = Object.entries(r.flags).filter(([k, v]) => v && k !== 'z').map(([k]) => (k === 'aa' ? chalk.green.bold(k) : k))
+  lines.push(`;; flags: ${flags.join(' ')}; QUERY: 1, ANSWER: ${r.answers.length}, AUTHORITY: ${r.authority.length}, ADDITIONAL: ${r.additional.length}`)
+  if (r.edns) {
+    const e = r.edns
+    lines.push('')
+    lines.push(chalk.bold(';; OPT PSEUDOSECTION:'))
+    lines.push(`; EDNS: version: ${e.version}, flags:${e.do ? ' do' : ''}; udp: ${e.udpPayload}`)
+    if (e.nsid) {
+      const text = e.nsid.text === null ? '(not printable)' : `"${e.nsid.text}"`
+      lines.push(`; NSID: ${e.nsid.hex.match(/../g)?.join(' ') ?? ''} ${chalk.cyan(text)}`)
+    }
+    if (e.ecs) {
+      const c = e.ecs
+      lines.push(`; CLIENT-SUBNET: ${c.address}/${c.sourcePrefix}/${c.scopePrefix} (${scopeMeaning(c.sourcePrefix, c.scopePrefix)})`)
+      for (const p of c.problems) lines.push(chalk.yellow(`; CLIENT-SUBNET problem: ${p}`))
+    } else if (q.subnet) {
+      lines.push(chalk.yellow(`; CLIENT-SUBNET: sent ${q.subnet}, not echoed (the server ignores ECS)`))
+    }
+    for (const d of e.ede) lines.push(chalk.yellow(`; EDE: ${d.code}${d.text ? ` (${d.text})` : ''}`))
+    for (const o of e.options.filter((o) => ![3, 8, 15].includes(o.code))) lines.push(`; ${o.name}: ${o.hex}`)
+  } else if (q.nsid || q.subnet) {
+    lines.push(chalk.yellow(';; the reply has no OPT record: the server did not answer with EDNS'))
+  }
+  lines.push('')
+  lines.push(chalk.bold(';; QUESTION SECTION:'))
+  lines.push(`;${q.name}\t\t${q.class}\t${q.type}`)
+  lines.push('')
+  lines.push(...section('ANSWER', r.answers), ...section('AUTHORITY', r.authority), ...section('ADDITIONAL', r.additional))
+  const via = r.transportReason === 'udp' ? 'udp' : `${r.transport} (${r.transportReason})`
+  lines.push(chalk.dim(`;; Query time: ${r.rttMs} ms over ${via}${r.ednsFallback ? ', without EDNS after the server rejected it' : ''}`))
+  lines.push(chalk.dim(`;; SERVER: ${q.server.address}#${q.server.port}; ${r.bytes.sent} bytes sent, ${r.bytes.received} received; retries: ${r.retries}`))
+  if (r.ignored.count > 0) lines.push(chalk.yellow(`;; ignored ${r.ignored.count} packet(s): ${[...new Set(r.ignored.reasons)].join('; ')}`))
+  for (const n of r.notes) lines.push(chalk.yellow(`;; note: ${n}`))
+  return lines.join('\n') + '\n'
+}

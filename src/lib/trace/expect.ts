@@ -1,0 +1,38 @@
+/** Expectations for `dnsx trace` (and `dnsx check`'s trace checks). */
+import {expectation, listOrNone, type ExpectationResult} from '../expect.js'
+import type {TraceJson} from './present.js'
+
+export interface TraceExpectOptions {
+  answer?: string[]
+  rcode?: string
+  authoritative?: boolean
+  noProblems?: boolean
+}
+
+/** Compare a data value loosely: case-insensitive, trailing dots ignored for names. */
+export function sameData(a: string, b: string): boolean {
+  const n = (s: string) => s.trim().toLowerCase().replace(/\.$/, '')
+  return n(a) === n(b)
+}
+
+export function traceExpectations(j: TraceJson, e: TraceExpectOptions): ExpectationResult[] {
+  const out: ExpectationResult[] = []
+  const data = j.answer?.records.filter((r) => r.type === j.type || j.type === 'ANY').map((r) => r.data) ?? []
+  const allData = j.answer?.records.map((r) => r.data) ?? []
+  for (const v of e.answer ?? []) {
+    const ok = allData.some((d) => sameData(d, v))
+    out.push(expectation(`answer=${v}`, ok, `${v} in the answer`, listOrNone(data.length ? data : allData)))
+  }
+  if (e.rcode !== undefined) {
+    const got = j.answer?.rcode ?? 'no answer'
+    out.push(expectation(`rcode=${e.rcode.toUpperCase()}`, got.toUpperCase() === e.rcode.toUpperCase(), e.rcode.toUpperCase(), got))
+  }
+  if (e.authoritative) {
+    const ok = j.answer?.authoritative === true
+    out.push(expectation('authoritative', ok, 'an authoritative answer (AA)', j.answer ? (j.answer.authoritative ? 'authoritative' : 'non-authoritative') : 'no answer'))
+  }
+  if (e.noProblems) {
+    out.push(expectation('no-problems', j.problems.length === 0, 'no problems', j.problems.length ? `${j.problems.length}: ${j.problems.map((p) => p.code).join(', ')}` : 'none'))
+  }
+  return out
+}

@@ -1,0 +1,43 @@
+/**
+ * Root hints: IANA's named.root (shipped in data/) or a file in the same
+ * zone-file format (--root-hints).
+ */
+import {readFileSync} from 'node:fs'
+import {parseZoneFile} from '../dns/zonefile.js'
+import {canonicalName} from '../dns/names.js'
+import {UsageError} from '../errors.js'
+
+export interface RootHint {
+  name: string
+  address: string
+}
+
+export const SHIPPED_HINTS = new URL('../../../data/named.root', import.meta.url)
+
+/** Parse hints text: NS records at the root, and the A/AAAA of those names. */
+export function parseRootHints(text: string, fileName = 'root hints'): RootHint[] {
+  let records
+  try {
+    records = parseZoneFile(text, {origin: '', fileName})
+  } catch (err) {
+    throw new UsageError(`${fileName}: ${(err as Error).message}`, 'bad-root-hints')
+  }
+  const names = records.filter((r: any) => String(r.type) === 'NS' && canonicalName(String(r.name)) === '').map((r: any) => canonicalName(String(r.data)))
+  const out: RootHint[] = []
+  for (const r of records as any[]) {
+    if ((r.type === 'A' || r.type === 'AAAA') && names.includes(canonicalName(String(r.name)))) out.push({name: canonicalName(String(r.name)), address: String(r.data)})
+  }
+  if (out.length === 0) throw new UsageError(`${fileName}: no root server addresses found (expected NS records for "." with A/AAAA records)`, 'bad-root-hints')
+  return out
+}
+
+export function loadRootHints(path?: string): RootHint[] {
+  const file = path ?? SHIPPED_HINTS
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new UsageError(`cannot read root hints ${String(path ?? file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'bad-root-hints')
+  }
+  return parseRootHints(text, path ?? 'named.root')
+}

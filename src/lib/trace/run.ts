@@ -1,0 +1,92 @@
+/**
+ * One trace as a command runs it: root hints (shipped, --root-hints, or the
+ * lab's), address families, the engine driven over the context's client, the
+ * optional recursive comparison, and the JSON shape.
+ */
+import type {RunContext} from '../cli/context.js'
+import {UsageError} from '../errors.js'
+import {routedFamilies} from '../net/route.js'
+import {DelegationCache, type TraceLimits, type TraceStep} from './engine.js'
+import {driveGenerator, runTrace} from './driver.js'
+import {dnssecPass} from './dnssec.js'
+import {DEFAULT_TRUST_ANCHORS} from '../dnssec/anchors.js'
+import {parseTrustAnchor} from '../dnssec/chain.js'
+import type {DsRecord} from '../dnssec/rrtypes.js'
+import {readFileSync} from 'node:fs'
+import {loadRootHints, type RootHint} from './hints.js'
+import {traceToJson, type TraceJson} from './present.js'
+import net from 'node:net'
+
+export interface TraceJobOptions {
+  ctx: RunContext
+  rootHintsFile?: string
+  servers?: string[]
+  port: number
+  family?: 4 | 6
+  timeoutMs: number
+  all?: boolean
+  dnssec?: boolean
+  /** DNSSEC trust anchor file (DS or DNSKEY records, or root-anchors.xml). */
+  trustAnchorFile?: string
+  qmin?: boolean
+  limits?: Partial<TraceLimits>
+  /** undefined: no comparison; '' : the default resolver; else an address. */
+  compareRecursive?: string
+  onStep?: (s: TraceStep) => void
+  cache?: DelegationCache
+}
+
+/** Resolve hints and families once (bulk traces reuse them). */
+export async function prepareTrace(job: TraceJobOptions): Promise<{hints: RootHint[], family: 4 | 6 | 'both', startServers?: string[]}> {
+  const hints = job.ctx.lab && !job.rootHintsFile ? job.ctx.lab.rootHints : loadRootHints(job.rootHintsFile)
+  for (const s of job.servers ?? []) if (!net.isIP(s)) throw new UsageError(`--server ${s} is not an IP address`, 'bad-server')
+  let family: 4 | 6 | 'both' = job.family ?? 'both'
+  if (!job.family && !job.ctx.lab) {
+    const routes = await routedFamilies()
+    family = routes.v4 && routes.v6 ? 'both' : routes.v6 ? 6 : 4
+  }
+  return {hints, family, startServers: job.servers?.length ? job.servers : undefined}
+}
+
+export async function runTraceJob(job: TraceJobOptions, name: string, type: string, prepared?: Awaited<ReturnType<typeof prepareTrace>>): Promise<TraceJson> {
+  const p = prepared ?? (await prepareTrace(job))
+  const cache = job.cache ?? new DelegationCache()
+  const drive = {client: job.ctx.client, port: job.port, timeoutMs: job.timeoutMs, dnssec: job.dnssec}
+  const result = await runTrace(
+    {name, type, rootHints: p.hints, startServers: p.startServers, family: p.family, all: job.all, qmin: job.qmin, limits: job.limits, onStep: job.onStep, cache},
+    drive,
+  )
+  const j = traceToJson(result)
+  if (job.dnssec) {
+    const anchors = loadAnchors(job)
+    j.dnssec = await driveGenerator(dnssecPass({result, cache, anchors: anchors.records, anchorLabel: anchors.label, nowSeconds: Math.floor(Date.now() / 1000), family: p.family}), {...drive, dnssec: true})
+  }
+  if (job.compareRecursive !== undefined) {
+    const {compareRecursive} = await import('./compare.js')
+    j.recursive = await compareRecursive(job.ctx, j, job.compareRecursive, job.timeoutMs)
+  }
+  return j
+}
+
+/** The trust anchor: --trust-anchor FILE, the lab's own root key, or IANA's root KSKs. */
+export function loadAnchors(job: TraceJobOptions): {records: DsRecord[], label: string} {
+  if (job.trustAnchorFile) {
+    let text: string
+    try {
+      text = readFileSync(job.trustAnchorFile, 'utf8')
+    } catch (err) {
+      throw new UsageError(`cannot read trust anchor ${job.trustAnchorFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'bad-trust-anchor')
+    }
+    let records: DsRecord[]
+    try {
+      records = parseTrustAnchor(text)
+    } catch (err) {
+      throw new UsageError(`trust anchor ${job.trustAnchorFile}: ${(err as Error).message}`, 'bad-trust-anchor')
+    }
+    if (records.length === 0) throw new UsageError(`trust anchor ${job.trustAnchorFile}: no DS or DNSKEY record found`, 'bad-trust-anchor')
+    return {records, label: job.trustAnchorFile}
+  }
+  const lab = job.ctx.lab as unknown as {trustAnchors?: DsRecord[]} | null
+  if (lab?.trustAnchors?.length) return {records: lab.trustAnchors, label: 'the lab root key'}
+  return {records: [...DEFAULT_TRUST_ANCHORS], label: 'IANA root KSKs (KSK-2017, KSK-2024)'}
+}

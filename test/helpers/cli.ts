@@ -1,0 +1,49 @@
+/**
+ * Run the built CLI as a user would (node bin/run.js ...), capturing exit
+ * code, stdout and stderr. Requires `npm run build` (npm test does it).
+ */
+import {spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+import {readFileSync} from 'node:fs'
+import AjvModule from 'ajv'
+
+// ajv is CommonJS: under NodeNext its default export is the module object.
+const Ajv = ((AjvModule as any).default ?? AjvModule) as typeof AjvModule.default
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export function runCli(args: string[], opts: {env?: Record<string, string>, input?: string, timeoutMs?: number} = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: {...process.env, NO_COLOR: '1', ...opts.env},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code, stdout, stderr})
+    })
+    child.stdin.end(opts.input ?? '')
+  })
+}
+
+/** An ajv validator for one of the shipped schemas (schemas/NAME.json). */
+export function schemaValidator(name: string): (data: unknown) => string[] {
+  const ajv = new Ajv({allErrors: true, strict: false})
+  const load = (n: string) => JSON.parse(readFileSync(new URL(`../../schemas/${n}.json`, import.meta.url), 'utf8'))
+  ajv.addSchema(load('common'), 'common.json')
+  const validate = ajv.compile(load(name))
+  return (data) => (validate(data) ? [] : (validate.errors ?? []).map((e: any) => `${e.instancePath} ${e.message}`))
+}
