@@ -1,16 +1,23 @@
 #!/usr/bin/env node
-// dnsx entry point. Errors that escape oclif (unknown command, broken config)
-// still become one line and a documented exit code, never a stack trace.
-import {execute} from '@oclif/core'
+// dnsx entry point. Errors that escape a command (unknown command, broken
+// install) still become one line and a documented exit code, never a stack
+// trace or oclif's config dump.
+import {flush, run} from '@oclif/core'
 
 try {
-  await execute({dir: import.meta.url})
+  await run(process.argv.slice(2), import.meta.url)
+  await flush()
 } catch (err) {
-  const message = String(err?.message ?? err).split('\n').find((l) => l.trim()) ?? 'error'
-  const exit = err?.oclif?.exit === 2 || /command .* not found/i.test(message) ? 2 : (err?.oclif?.exit ?? 4)
-  const json = process.argv.includes('--json')
-  const code = exit === 2 ? 'usage' : 'internal'
-  if (json) process.stdout.write(JSON.stringify({error: {code, message: message.trim(), exit}}) + '\n')
-  else process.stderr.write(`error: ${message.trim()}\n`)
+  const raw = String(err?.message ?? err).replace(/\u001b\[[0-9;]*m/g, '')
+  const message = (raw.split('\n').find((l) => l.trim()) ?? 'error').replace(/^\s*(›\s*)?(Error:\s*)?/, '').trim()
+  const notFound = /command .* not found/i.test(message)
+  const exit = notFound || err?.oclif?.exit === 2 ? 2 : (typeof err?.oclif?.exit === 'number' ? err.oclif.exit : 4)
+  const code = exit === 2 ? 'usage' : exit === 0 ? 'ok' : 'internal'
+  if (exit !== 0) {
+    const text = notFound ? `${message} (see dnsx --help)` : message
+    if (process.argv.includes('--json')) process.stdout.write(JSON.stringify({error: {code, message: text, exit}}) + '\n')
+    else process.stderr.write(`error: ${text}\n`)
+    if (process.env.DNSX_DEBUG && err?.stack) process.stderr.write(String(err.stack) + '\n')
+  }
   process.exitCode = exit
 }

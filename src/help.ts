@@ -7,10 +7,11 @@ import {EXIT_CODES_HELP} from './lib/cli/exit-codes.js'
 
 export default class DnsxHelp extends Help {
   protected override formatCommand(command: Command.Loadable): string {
-    return super.formatCommand(command) + '\n' + this.section('EXIT CODES', EXIT_CODES_HELP)
+    return super.formatCommand(command) + '\n\n' + this.section('EXIT CODES', EXIT_CODES_HELP)
   }
 
-  override formatRoot(): string {
-    return super.formatRoot() + '\n' + this.section('EXIT CODES', EXIT_CODES_HELP)
+  override async showRootHelp(): Promise<void> {
+    await super.showRootHelp()
+    this.log('\n' + this.section('EXIT CODES', EXIT_CODES_HELP))
   }
 }

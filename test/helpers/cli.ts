@@ -19,11 +19,14 @@ export interface CliResult {
   stderr: string
 }
 
-export function runCli(args: string[], opts: {env?: Record<string, string>, input?: string, timeoutMs?: number} = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: {env?: Record<string, string | undefined>, input?: string, timeoutMs?: number} = {}): Promise<CliResult> {
+  // An undefined value removes the variable from the child's environment.
+  const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...opts.env}
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
-      env: {...process.env, NO_COLOR: '1', ...opts.env},
+      env: env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''

@@ -58,6 +58,9 @@ export abstract class DnsxCommand extends Command {
   override async catch(err: any): Promise<any> {
     const {code, message, exit} = describeError(err)
     process.exitCode = exit
+    // A parse error leaves `parsed` false, and oclif would then warn (outside
+    // production) that the command forgot to parse: not true, and not one line.
+    ;(this as unknown as {parsed: boolean}).parsed = true
     if (this.argv.includes('--json') && !this.argv.slice(0, this.argv.indexOf('--json')).includes('--')) {
       process.stdout.write(JSON.stringify({error: {code, message, exit}}) + '\n')
     } else {
@@ -85,5 +88,7 @@ export function cleanOclifMessage(message: string): string {
   // eslint-disable-next-line no-control-regex
   const plain = message.replace(/\u001b\[[0-9;]*m/g, '')
   const lines = plain.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !/^See more help/i.test(l))
+  // "Missing 1 required arg:" followed by "name  Description" → name the argument.
+  if (/^Missing \d+ required arg/i.test(lines[0] ?? '') && lines[1]) return `missing required argument ${lines[1].split(/\s+/)[0].toUpperCase()}`
   return lines.join('; ').replace(/\s+/g, ' ')
 }

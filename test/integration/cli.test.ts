@@ -1,0 +1,74 @@
+/**
+ * The CLI as a user meets it: the built bin, real exit codes and streams.
+ */
+import {describe, expect, it} from 'vitest'
+import {runCli} from '../helpers/cli.js'
+
+const long63 = 'a'.repeat(63)
+const BAD_INPUTS: [string, string[], RegExp][] = [
+  ['an empty name', ['query', ''], /name is empty/],
+  ['a 64-character label', ['query', `${'b'.repeat(64)}.test`], /64-octet label/],
+  ['a 256-character name', ['query', [long63, long63, long63, 'c'.repeat(62)].join('.')], /256 octets/],
+  ['--subnet 300.1.1.1/24', ['query', 'x.test', '--subnet', '300.1.1.1/24'], /not an IP address/],
+  ['--subnet 10.0.0.0/40', ['query', 'x.test', '--subnet', '10.0.0.0/40'], /longer than 32 bits/],
+  ['--port 70000', ['query', 'x.test', '--port', '70000'], /not a port number/],
+  ['an unknown flag', ['query', 'x.test', '--frobnicate'], /Nonexistent flag: --frobnicate/],
+  ['an unknown type', ['query', 'x.test', 'BOGUSTYPE'], /unknown record type/],
+  ['an unknown command', ['frobnicate'], /command frobnicate not found/],
+  ['a bad trace name', ['trace', 'a..b'], /empty label/],
+]
+
+describe('bad input: one line, exit 2', () => {
+  for (const [what, args, message] of BAD_INPUTS) {
+    it(`${what} → one line on stderr`, async () => {
+      const r = await runCli([...args, '--lab'])
+      expect(r.code).toBe(2)
+      expect(r.stdout).toBe('')
+      const lines = r.stderr.trimEnd().split('\n')
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toMatch(/^error: /)
+      expect(lines[0]).toMatch(message)
+      expect(r.stderr).not.toMatch(/\s+at .*\.js:\d+/)
+    })
+
+    it(`${what} → one line of JSON under --json`, async () => {
+      const r = await runCli([...args, '--lab', '--json'])
+      expect(r.code).toBe(2)
+      const lines = r.stdout.trimEnd().split('\n')
+      expect(lines).toHaveLength(1)
+      const doc = JSON.parse(lines[0])
+      expect(doc.error.exit).toBe(2)
+      expect(doc.error.message).toMatch(message)
+      expect(typeof doc.error.code).toBe('string')
+      expect(r.stdout).not.toMatch(/"pjson"|"root":/)
+    })
+  }
+})
+
+describe('startup and help', () => {
+  it('--version is fast to load: no undici, cli-table3 or dns-packet', async () => {
+    const r = await runCli(['--version'], {env: {NODE_DEBUG: 'module'}})
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^dnsx\/\d+\.\d+\.\d+/)
+    for (const heavy of ['undici', 'cli-table3', 'dns-packet', 'ipaddr.js']) {
+      expect(r.stderr.includes(`node_modules/${heavy}/`), heavy).toBe(false)
+    }
+  })
+
+  it('--help shows the exit codes on every page', async () => {
+    for (const args of [['--help'], ['query', '--help'], ['trace', '--help']]) {
+      const r = await runCli(args)
+      expect(r.code).toBe(0)
+      expect(r.stdout).toMatch(/EXIT CODES[\s\S]*2 {2}usage error or bad input[\s\S]*3 {2}the DNS\/network work could not be completed/)
+    }
+  })
+
+  it('colour is off when stdout is not a terminal, and FORCE_COLOR turns it on', async () => {
+    const plain = await runCli(['query', 'www.example.test', '--lab'], {env: {NO_COLOR: undefined}})
+    expect(plain.stdout).not.toMatch(/\u001b\[/)
+    const forced = await runCli(['query', 'www.example.test', '--lab'], {env: {NO_COLOR: undefined, FORCE_COLOR: '1'}})
+    expect(forced.stdout).toMatch(/\u001b\[/)
+    const no = await runCli(['query', 'www.example.test', '--lab', '--no-color'], {env: {NO_COLOR: undefined, FORCE_COLOR: '1'}})
+    expect(no.stdout).not.toMatch(/\u001b\[/)
+  })
+})
