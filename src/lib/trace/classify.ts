@@ -83,6 +83,9 @@ export function classifyResponse(msg: DnsMessage, zone: string | null, qname: st
     const child = owners[0]
     const ns = [...new Set(nsRecords.map((rr) => canonicalName(str(rrData(rr)))))]
     if (!isSubdomain(q, child)) return {kind: 'lame', code: 'sideways-referral', reason: `sideways referral to ${child || '.'}, which is not an ancestor of ${q}`, child, ns}
+    if (zone !== null && canonicalName(child) === canonicalName(zone)) {
+      return {kind: 'lame', code: 'referral-loop', reason: `referral to ${child || '.'} from a server of ${zone || '.'} itself (a referral loop)`, child, ns}
+    }
     if (zone !== null && (!isSubdomain(child, zone) || labelCount(child) <= labelCount(zone))) {
       return {kind: 'lame', code: 'upward-referral', reason: `upward referral to ${child || '.'} from ${zone || '.'}`, child, ns}
     }

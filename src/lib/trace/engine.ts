@@ -269,9 +269,11 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       }
       glue.set(owner, [...(glue.get(owner) ?? []), String(rrData(rr))])
     }
+    // Other address records in the additional section are never used; say so
+    // when they lie outside what the server may speak for (cache poisoning bait).
     for (const rr of msg.additionals) {
       const t = rrType(rr)
-      if ((t === 'A' || t === 'AAAA') && !nsNames.includes(rrName(rr)) && !(parent !== null && isSubdomain(rrName(rr), parent))) {
+      if ((t === 'A' || t === 'AAAA') && !nsNames.includes(rrName(rr)) && parent !== null && !isSubdomain(rrName(rr), parent)) {
         problem('out-of-bailiwick-glue', child, server.address, `ignored out-of-bailiwick record ${fqdn(rrName(rr))} ${t} ${rrData(rr)} in the referral to ${fqdn(child)}`)
       }
     }
