@@ -168,7 +168,9 @@ export class DnsClient {
         attempt.outcome = 'timeout'
         const what = useTcp ? 'TCP' : 'UDP'
         report.error = {code: 'timeout', message: `no reply from ${opts.server.address} port ${opts.server.port} over ${what} in ${Math.round(tryDeadline - t0)} ms`}
-        if (!useTcp && udpTriesLeft > 1) {
+        // A try cut short by the exchange's deadline ends the exchange (timers
+        // may fire a fraction of a millisecond early: do not start a sliver of a try).
+        if (!useTcp && udpTriesLeft > 1 && tryDeadline < deadline) {
           udpTriesLeft--
           report.retries++
           continue

@@ -3,35 +3,20 @@
  * rest "UNKNOWN_<n>"; dnsx speaks mnemonics (HTTPS, SVCB, ...) or RFC 3597
  * "TYPE<n>" to users and converts at the dns-packet boundary.
  */
-// dns-packet's tables are not re-exported from its index; import the modules.
-import dpTypes from 'dns-packet/types.js'
+// The type table lives with the zone-file code (the most complete one in dnsx);
+// rcodes come from dns-packet's own table, which its index does not re-export.
 import dpRcodes from 'dns-packet/rcodes.js'
 import {EXTENDED_RCODES} from './edns.js'
+import {packetTypeName, typeCode as zoneTypeCode, typeName as zoneTypeName} from './zonefile.js'
 
-/** Types dns-packet does not know by name, with their IANA codes. */
-const EXTRA_TYPES: Record<string, number> = {
-  SMIMEA: 53, HIP: 55, CDS: 59, CDNSKEY: 60, OPENPGPKEY: 61, CSYNC: 62, ZONEMD: 63,
-  SVCB: 64, HTTPS: 65, EUI48: 108, EUI64: 109, URI: 256, CERT: 37, APL: 42,
-  DHCID: 49, IPSECKEY: 45, NID: 104, L32: 105, L64: 106, LP: 107, AMTRELAY: 260, RESINFO: 261,
-}
-const EXTRA_BY_CODE = new Map(Object.entries(EXTRA_TYPES).map(([k, v]) => [v, k]))
-
-/** IANA code of a type mnemonic or TYPEnnn; undefined when unknown. */
+/** IANA code of a type mnemonic, TYPEnnn or dns-packet's UNKNOWN_nnn; undefined when unknown. */
 export function typeCode(type: string): number | undefined {
-  const t = type.toUpperCase()
-  const m = /^(?:TYPE|UNKNOWN_)(\d{1,5})$/.exec(t)
-  if (m) return Number(m[1]) <= 65535 ? Number(m[1]) : undefined
-  if (t in EXTRA_TYPES) return EXTRA_TYPES[t]
-  const c = dpTypes.toType(t)
-  return c === 0 ? undefined : c
+  return zoneTypeCode(type)
 }
 
 /** The mnemonic for a code ("A", "HTTPS") or "TYPE<n>" (RFC 3597). */
 export function typeName(code: number): string {
-  const extra = EXTRA_BY_CODE.get(code)
-  if (extra) return extra
-  const s = dpTypes.toString(code)
-  return s.startsWith('UNKNOWN_') ? `TYPE${code}` : s
+  return zoneTypeName(code)
 }
 
 /** Normalise any type spelling (dns-packet's "UNKNOWN_65", "https", "TYPE1") to dnsx's mnemonic. */
@@ -42,10 +27,7 @@ export function normalizeType(type: string): string {
 
 /** The spelling dns-packet needs to encode a type. */
 export function packetType(type: string): string {
-  const c = typeCode(type)
-  if (c === undefined) throw new Error(`unknown type ${type}`)
-  const s = dpTypes.toString(c)
-  return s
+  return packetTypeName(type)
 }
 
 /** Rcode name for a (possibly extended) value. */

@@ -11,6 +11,7 @@
  * for (NSEC3PARAM, SVCB, HTTPS, CDS, CDNSKEY, SPF, unknown types).
  */
 import {Buffer} from 'node:buffer'
+import {base32HexDecode, base32HexEncode} from '../dnssec/base32hex.js'
 import {isIPv4, isIPv6} from 'node:net'
 
 import dnsPacket from 'dns-packet'
@@ -911,44 +912,13 @@ function decodeWithCodec(type: string, rdata: Buffer): unknown {
   return packetRecord(type).decode(buf, 0)
 }
 
-const BASE32HEX = '0123456789ABCDEFGHIJKLMNOPQRSTUV'
-
-/** RFC 4648 base32hex without padding, upper case (the NSEC3 next hashed owner name). */
-export function base32hexEncode(bytes: Uint8Array): string {
-  let out = ''
-  let bits = 0
-  let value = 0
-  for (const byte of bytes) {
-    value = (value << 8) | byte
-    bits += 8
-    while (bits >= 5) {
-      out += BASE32HEX[(value >>> (bits - 5)) & 31]
-      bits -= 5
-    }
+/** Decodes base32hex (NSEC3 next hashed owner); undefined when malformed. */
+function base32hexDecode(text: string): Buffer | undefined {
+  try {
+    return base32HexDecode(text)
+  } catch {
+    return undefined
   }
-
-  if (bits > 0) out += BASE32HEX[(value << (5 - bits)) & 31]
-  return out
-}
-
-/** Decodes base32hex (case-insensitive, padding optional); undefined when malformed. */
-export function base32hexDecode(text: string): Buffer | undefined {
-  const clean = text.replace(/=+$/, '').toUpperCase()
-  const out: number[] = []
-  let bits = 0
-  let value = 0
-  for (const ch of clean) {
-    const v = BASE32HEX.indexOf(ch)
-    if (v < 0) return undefined
-    value = ((value << 5) | v) & 0xffff
-    bits += 5
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff)
-      bits -= 8
-    }
-  }
-
-  return Buffer.from(out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1327,7 +1297,7 @@ export function formatRdata(rr: Pick<Rr, 'type' | 'data'>): string {
 
       case 'NSEC3': {
         const salt = toBuffer(d.salt)
-        const head = `${d.algorithm} ${d.flags} ${d.iterations} ${salt.length === 0 ? '-' : salt.toString('hex').toUpperCase()} ${base32hexEncode(toBuffer(d.nextDomain))}`
+        const head = `${d.algorithm} ${d.flags} ${d.iterations} ${salt.length === 0 ? '-' : salt.toString('hex').toUpperCase()} ${base32HexEncode(toBuffer(d.nextDomain))}`
         const types = formatTypeList(d.rrtypes)
         return types ? `${head} ${types}` : head
       }
