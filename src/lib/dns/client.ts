@@ -167,7 +167,7 @@ export class DnsClient {
       if (result.kind === 'timeout') {
         attempt.outcome = 'timeout'
         const what = useTcp ? 'TCP' : 'UDP'
-        report.error = {code: 'timeout', message: `no reply from ${opts.server.address} port ${opts.server.port} over ${what} in ${Math.round(tryDeadline - t0)} ms`}
+        report.error = {code: 'timeout', message: `no reply from ${opts.server.address} port ${opts.server.port} over ${what} in ${Math.max(0, Math.round(rtt))} ms`}
         // A try cut short by the exchange's deadline ends the exchange (timers
         // may fire a fraction of a millisecond early: do not start a sliver of a try).
         if (!useTcp && udpTriesLeft > 1 && tryDeadline < deadline) {

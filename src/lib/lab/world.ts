@@ -483,6 +483,9 @@ const SERVERS: WorldServer[] = [
   server('bogus', 'ns1.bogus.test', ['192.0.2.26', '2001:db8::26'], ['bogus.test'], 'DNSSEC: a broken signature (bogus, once signed)', {behaviour: {latencyMs: 9}}),
 ]
 
+// Each instance's latency must be physically possible from every site in its
+// catchment (light in fibre: ~98.6 km per ms of RTT), except cf-syd-claim,
+// which lies on purpose: the speed-of-light check must catch it and nothing else.
 const ANYCAST_SERVICES: AnycastService[] = [
   {
     id: 'k', name: 'k.anycast.test', addresses: ['192.0.2.201', '2001:db8::201'], zones: ['anycast.test'], routing: 'site',
@@ -499,8 +502,8 @@ const ANYCAST_SERVICES: AnycastService[] = [
     demonstrates: 'L-root style identities (aa.de-ham.l.root)',
     instances: [
       {id: 'l-ham', site: 'ham', catchment: ['ams', 'fra'], latencyMs: 14, nsid: 'aa.de-ham.l.root', identity: 'aa.de-ham.l.root'},
-      {id: 'l-lax', site: 'lax', catchment: ['lax', 'mia'], latencyMs: 11, nsid: 'aa.us-lax.l.root', identity: 'aa.us-lax.l.root'},
-      {id: 'l-syd', site: 'syd', catchment: ['syd', 'nrt'], latencyMs: 9, nsid: 'aa.au-syd.l.root', identity: 'aa.au-syd.l.root'},
+      {id: 'l-lax', site: 'lax', catchment: ['lax', 'mia'], latencyMs: 48, nsid: 'aa.us-lax.l.root', identity: 'aa.us-lax.l.root'},
+      {id: 'l-syd', site: 'syd', catchment: ['syd', 'nrt'], latencyMs: 96, nsid: 'aa.au-syd.l.root', identity: 'aa.au-syd.l.root'},
     ],
   },
   {
@@ -509,8 +512,8 @@ const ANYCAST_SERVICES: AnycastService[] = [
     instances: [
       {id: 'cf-ams', site: 'ams', catchment: ['ams'], latencyMs: 4, nsid: 'ams01', identity: 'ams01'},
       {id: 'cf-syd-claim', site: 'syd', catchment: ['fra'], latencyMs: 2, nsid: 'syd01', identity: 'syd01', note: 'claims Sydney but answers Frankfurt in 2 ms: the label lies'},
-      {id: 'cf-lax', site: 'lax', catchment: ['lax', 'mia'], latencyMs: 5, nsid: 'lax03', identity: 'lax03'},
-      {id: 'cf-nrt', site: 'nrt', catchment: ['nrt', 'syd'], latencyMs: 7, nsid: 'nrt02', identity: 'nrt02'},
+      {id: 'cf-lax', site: 'lax', catchment: ['lax', 'mia'], latencyMs: 46, nsid: 'lax03', identity: 'lax03'},
+      {id: 'cf-nrt', site: 'nrt', catchment: ['nrt', 'syd'], latencyMs: 94, nsid: 'nrt02', identity: 'nrt02'},
     ],
   },
   {
