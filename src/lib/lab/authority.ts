@@ -192,7 +192,17 @@ export class Zone {
           if (!best || prefix > best.prefix) best = {rrs: rule.rrs, prefix}
         }
 
-        return best ? {rrs: best.rrs, scope: best.prefix} : {rrs: policy.fallback, scope: 0}
+        if (!best || !client) return {rrs: policy.fallback, scope: 0}
+        // RFC 7871 §7.2.1: the scope must not cover a more specific rule that
+        // answers differently; lengthen it past the bits the client shares with one.
+        let scope = best.prefix
+        for (const rule of policy.rules) {
+          const [net, prefix] = rule.net
+          if (prefix <= best.prefix || net.kind() !== client.address.kind() || rule.rrs === best.rrs) continue
+          const common = commonPrefixBits(client.address.toByteArray(), net.toByteArray())
+          if (common >= best.prefix && common < prefix) scope = Math.max(scope, common + 1)
+        }
+        return {rrs: best.rrs, scope}
       }
 
       case 'weighted': {
@@ -779,4 +789,18 @@ export function udpLimit(query: dnsPacket.Packet, serverMax = 1232): number {
   const edns = readEdns(query)
   if (!edns) return 512
   return Math.max(512, Math.min(edns.udpPayload, serverMax))
+}
+
+/** Number of leading bits two addresses of one family share. */
+function commonPrefixBits(a: number[], b: number[]): number {
+  let bits = 0
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ^ b[i]
+    if (x === 0) {
+      bits += 8
+      continue
+    }
+    return bits + Math.clz32(x) - 24
+  }
+  return bits
 }

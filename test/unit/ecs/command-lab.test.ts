@@ -58,10 +58,12 @@ describe('dnsx ecs --lab', () => {
     expect(j.disagreements).toEqual([])
   })
 
-  it('longest-prefix rules: scopes 24, 25 and 26, and a source shorter than the rule gets the fallback', async () => {
+  it('longest-prefix rules: scopes 25, 25 and 26 (never covering a more specific rule), and a source shorter than the rule gets the fallback', async () => {
     const {j} = await lab(['api.geo.test', '-4', '--subnet', '198.51.100.0/24', '--subnet', '198.51.100.128/25', '--subnet', '203.0.113.0/26', '--subnet', '203.0.113.0/24'])
     const by = new Map(j.results.map((r: any) => [r.subnet, r]))
-    expect(by.get('198.51.100.0/24')).toMatchObject({answers: ['192.0.2.111'], scope: 24})
+    // 198.51.100.0/24 matches the /24 rule, but the /25 rule inside it answers differently:
+    // the scope must not cover it (RFC 7871 §7.2.1), so it is /25, not /24.
+    expect(by.get('198.51.100.0/24')).toMatchObject({answers: ['192.0.2.111'], scope: 25})
     expect(by.get('198.51.100.128/25')).toMatchObject({answers: ['192.0.2.112'], scope: 25})
     expect(by.get('203.0.113.0/26')).toMatchObject({answers: ['192.0.2.113'], scope: 26})
     expect(by.get('203.0.113.0/24')).toMatchObject({answers: ['192.0.2.110'], scope: 0})
