@@ -4,6 +4,8 @@ import {createContext, parseServerSpec, validatePort} from '../lib/cli/context.j
 import {parseSubnet} from '../lib/dns/edns.js'
 import {makeQuestion} from '../lib/dns/message.js'
 import {NetworkError, UsageError} from '../lib/errors.js'
+import {reportExpectations, type ExpectationResult} from '../lib/expect.js'
+import {queryExpectations, type QueryExpectOptions} from '../lib/query-expect.js'
 import {resolveServer, runQuery, type QueryResult} from '../lib/query.js'
 import {renderQuery} from '../lib/render/query.js'
 
@@ -20,6 +22,7 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
     '<%= config.bin %> query example.test SOA @192.0.2.1 --norecurse --lab',
     '<%= config.bin %> query hostname.bind TXT CH @198.51.100.53 --lab',
     '<%= config.bin %> query geo.test A --subnet 198.51.100.0/24 --nsid --lab --json',
+    '<%= config.bin %> query www.example.test @192.0.2.20 --norecurse --lab --expect-authoritative --expect-answer 192.0.2.80',
   ]
 
   static override args = {
@@ -40,10 +43,23 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
     norecurse: Flags.boolean({description: 'Clear RD (ask the server for its own data only).'}),
     edns: Flags.boolean({description: 'Send EDNS(0) even without --nsid/--subnet/--dnssec.', allowNo: true, default: true}),
     retries: Flags.integer({description: 'UDP retries after a timeout.', default: 1, min: 0, max: 10}),
+    'expect-answer': Flags.string({description: 'VALUE must be the data of a record in the answer section (repeatable: every value).', multiple: true, helpGroup: 'EXPECTATIONS'}),
+    'expect-rcode': Flags.string({description: 'The reply\'s rcode must be RCODE.', helpGroup: 'EXPECTATIONS'}),
+    'expect-authoritative': Flags.boolean({description: 'The reply must be authoritative (AA).', helpGroup: 'EXPECTATIONS'}),
+    'expect-nsid': Flags.string({description: 'The reply\'s NSID must be TEXT (or its hex); implies --nsid.', helpValue: 'TEXT', helpGroup: 'EXPECTATIONS'}),
+    'expect-scope': Flags.integer({description: 'The reply\'s ECS scope prefix length must be N; needs --subnet.', helpValue: 'N', min: 0, max: 128, helpGroup: 'EXPECTATIONS'}),
   }
 
-  async run(): Promise<QueryResult> {
+  async run(): Promise<QueryResult & {expectations?: ExpectationResult[]}> {
     const {args, flags} = await this.parse(Query)
+    const expect: QueryExpectOptions = {
+      answer: flags['expect-answer'],
+      rcode: flags['expect-rcode'],
+      authoritative: flags['expect-authoritative'],
+      nsid: flags['expect-nsid'],
+      scope: flags['expect-scope'],
+    }
+    if (expect.scope !== undefined && flags.subnet === undefined) throw new UsageError('--expect-scope needs --subnet (a scope is only returned for a client subnet sent)', 'bad-expectation')
     // Positional arguments after NAME: type, class, @server, in any order (as dig).
     let type = 'A'
     let klass = flags.class
@@ -86,10 +102,10 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
         question,
         server: endpoint,
         serverInput,
-        tcp: flags.tcp,
+        tcp: Boolean(flags.tcp),
         rd: !flags.norecurse,
-        dnssec: flags.dnssec,
-        nsid: flags.nsid,
+        dnssec: Boolean(flags.dnssec),
+        nsid: Boolean(flags.nsid) || expect.nsid !== undefined,
         subnet,
         edns: flags.edns,
         timeoutMs: flags.timeout,
@@ -98,8 +114,10 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
       if (result.status === 'error') {
         throw new NetworkError(result.error?.message ?? 'no reply', result.error?.code === 'unmapped' ? 'unmapped' : 'no-reply')
       }
+      const expectations = queryExpectations(result, expect)
       if (!this.jsonEnabled()) this.out(renderQuery(result))
-      return result
+      reportExpectations(expectations)
+      return expectations.length ? {...result, expectations} : result
     } finally {
       await ctx.close()
     }
