@@ -61,18 +61,20 @@ export function classifyResponse(msg: DnsMessage, zone: string | null, qname: st
     return {kind: 'answer', records: direct}
   }
   const cname = answers.find((rr) => rrType(rr) === 'CNAME')
-  if (cname) {
-    if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'CNAME without the AA flag', records: [cname]}
-    return {kind: 'cname', target: canonicalName(str(rrData(cname))), records: [cname]}
-  }
-  const dname = msg.answers.find((rr) => rrType(rr) === 'DNAME' && isSubdomain(q, rrName(rr)) && q !== rrName(rr))
+  // A DNAME above the name comes with the CNAME synthesized from it (RFC 6672 §3.1): the DNAME
+  // is the data, the CNAME only its consequence, so the DNAME must not be dropped from the chain.
+  const dname = t === 'DNAME' ? undefined : msg.answers.find((rr) => rrType(rr) === 'DNAME' && isSubdomain(q, rrName(rr)) && q !== rrName(rr))
   if (dname) {
-    if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'DNAME without the AA flag', records: [dname]}
+    if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'DNAME without the AA flag', records: cname ? [dname, cname] : [dname]}
     const owner = rrName(dname)
     const target = canonicalName(str(rrData(dname)))
     const prefix = q.slice(0, q.length - owner.length - 1)
     const synthesized = target === '' ? prefix : `${prefix}.${target}`
-    return {kind: 'dname', target: synthesized, records: [dname]}
+    return {kind: 'dname', target: synthesized, records: cname ? [dname, cname] : [dname]}
+  }
+  if (cname) {
+    if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'CNAME without the AA flag', records: [cname]}
+    return {kind: 'cname', target: canonicalName(str(rrData(cname))), records: [cname]}
   }
 
   // No answer for the name: a referral, a negative answer, or lame.

@@ -44,6 +44,9 @@ export interface DnssecPassOptions {
   family: 4 | 6 | 'both'
 }
 
+/** Server names in the report as everywhere else in the trace JSON: absolute, with the dot. */
+const serverJson = (s: ServerRef): ServerRef => ({name: s.name && s.name !== s.address ? fqdn(s.name) : null, address: s.address})
+
 const RANK: Record<SecurityStatus, number> = {secure: 0, insecure: 1, bogus: 2}
 const worst = (a: SecurityStatus, b: SecurityStatus): SecurityStatus => (RANK[a] >= RANK[b] ? a : b)
 
@@ -67,8 +70,11 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
     return null
   }
 
-  // Zones on the path: every cut above the zones that produced answer data.
-  const answerSteps = o.result.steps.filter((s) => s.purpose === 'main' && ['answer', 'cname', 'dname', 'nodata', 'nxdomain'].includes(s.kind) && s.zone !== null)
+  // Zones on the path: every cut above the zones that produced answer data. Under --all every
+  // server of a zone answered the same question: validate each question once.
+  const answerSteps = o.result.steps
+    .filter((s) => s.purpose === 'main' && ['answer', 'cname', 'dname', 'nodata', 'nxdomain'].includes(s.kind) && s.zone !== null)
+    .filter((s, i, all) => all.findIndex((t) => t.zone === s.zone && t.qname === s.qname && t.qtype === s.qtype) === i)
   const leafZones = [...new Set(answerSteps.map((s) => s.zone as string))]
   const cuts = [...o.cache.zones.keys()].filter((z) => !z.startsWith('\u0000'))
   const needed = new Set<string>()
@@ -97,7 +103,7 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
         const d = validateDelegation({parentZone: parent, parentStatus: p.status, parentKeys: p.keys, child: zone, records, now: o.nowSeconds})
         if (d.status === 'bogus') {
           zoneState.set(zone, {status: 'bogus', keys: []})
-          zones.push({zone: fqdn(zone), status: 'bogus', reason: r ? d.reason : `no reply to DS ${fqdn(zone)} from the servers of ${fqdn(parent)}`, ds: [], keys: [], signingKeyTag: null, server: r?.server ?? null})
+          zones.push({zone: fqdn(zone), status: 'bogus', reason: r ? d.reason : `no reply to DS ${fqdn(zone)} from the servers of ${fqdn(parent)}`, ds: [], keys: [], signingKeyTag: null, server: r ? serverJson(r.server) : null})
           continue
         }
         ds = d.ds
@@ -110,7 +116,7 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
     if (parentStatus === 'secure' && (ds?.length ?? 0) > 0) {
       const r = yield* ask(zone, zone, 'DNSKEY')
       if (r) {
-        server = r.server
+        server = serverJson(r.server)
         keys = r.msg.answers.filter((rr) => rrType(rr) === 'DNSKEY') as unknown as DnskeyRecord[]
         sigs = r.msg.answers.filter((rr) => rrType(rr) === 'RRSIG' && String((rr as any).data?.typeCovered).toUpperCase() === 'DNSKEY') as unknown as RrsigRecord[]
       }

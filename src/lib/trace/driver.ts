@@ -32,14 +32,28 @@ export async function driveGenerator<T>(gen: Generator<TraceQuery[], T, TraceOut
 }
 
 async function exchange(q: TraceQuery, drive: DriveOptions): Promise<TraceOutcome> {
+  const retries = drive.retries ?? 1
+  // The client's own bound for the exchange (every try, plus TCP after TC), capped by the
+  // trace's overall deadline so that no query in flight outlives --deadline.
+  const own = drive.client.transport.clock.now() + drive.timeoutMs * (retries + 2)
   const ex = await drive.client.exchange({
     server: {address: q.server.address, port: drive.port},
     question: {name: q.qname, type: q.qtype, class: 'IN'},
     rd: false,
     edns: {do: Boolean(drive.dnssec)},
     timeoutMs: drive.timeoutMs,
-    retries: drive.retries ?? 1,
+    retries,
+    ...(q.deadline !== undefined ? {deadline: Math.min(q.deadline, own)} : {}),
   })
   drive.onExchange?.(q, ex)
-  return {message: ex.message, error: ex.error, rttMs: ex.rttMs, transport: ex.transport, transportReason: ex.transportReason}
+  return {
+    message: ex.message,
+    error: ex.error,
+    rttMs: ex.rttMs,
+    transport: ex.transport,
+    transportReason: ex.transportReason,
+    retries: ex.retries,
+    ednsFallback: ex.ednsFallback,
+    ignored: ex.ignored.map((i) => i.reason),
+  }
 }

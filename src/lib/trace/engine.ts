@@ -28,6 +28,8 @@ export interface TraceQuery {
   zone: string | null
   purpose: StepPurpose
   depth: number
+  /** The overall deadline (absolute, on the engine's clock): no exchange may outlive it. */
+  deadline?: number
 }
 
 export type StepPurpose = 'prime' | 'main' | 'ns-address' | 'child-ns' | 'child-address'
@@ -39,6 +41,12 @@ export interface TraceOutcome {
   rttMs: number
   transport: 'udp' | 'tcp'
   transportReason: string
+  /** Tries after the first (timeouts, TCP after TC, EDNS fallback). */
+  retries?: number
+  /** The server rejected EDNS and the reply came without it. */
+  ednsFallback?: boolean
+  /** Why each packet that was not accepted as the reply was ignored (wrong ID, malformed...). */
+  ignored?: string[]
 }
 
 export type NsLabel = 'in-domain' | 'sibling' | 'glueless'
@@ -66,6 +74,12 @@ export interface TraceStep {
   transport: 'udp' | 'tcp'
   transportReason: string
   rttMs: number | null
+  /** Present when the exchange needed more than one try. */
+  retries?: number
+  /** Present (true) when the server rejected EDNS and was asked again without it. */
+  ednsFallback?: boolean
+  /** Present when packets were ignored (wrong ID or question, malformed, wrong source). */
+  ignored?: {count: number, reasons: string[]}
   rcode: string | null
   aa: boolean | null
   kind: StepKind
@@ -73,6 +87,8 @@ export interface TraceStep {
   detail: string
   referral?: {zone: string, ns: {name: string, label: NsLabel, glue: string[]}[]}
   records?: Rr[]
+  /** NODATA/NXDOMAIN: the SOA from the authority section (its TTL and MINIMUM bound negative caching). */
+  soa?: Rr
 }
 
 export interface Problem {
@@ -195,16 +211,17 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   let cnames = 0
   let limitHit: string | null = null
 
-  const problem = (code: string, zone: string | null, server: string | null, message: string) => {
-    if (!problems.some((p) => p.code === code && p.zone === zone && p.server === server && p.message === message)) problems.push({code, zone: zone === null ? null : fqdn(zone), server, message})
+  const problem = (code: string, zone0: string | null, server: string | null, message: string) => {
+    const zone = zone0 === null ? null : fqdn(zone0)
+    if (!problems.some((p) => p.code === code && p.zone === zone && p.server === server && p.message === message)) problems.push({code, zone, server, message})
   }
   const usable = (a: string) => opts.family === 'both' || addrFamily(a) === opts.family
 
   /** Send queries (in parallel) and record a step for each. */
   function* send(reqs: Omit<TraceQuery, 'id'>[]): Gen<{q: TraceQuery, o: TraceOutcome, step: TraceStep}[]> {
     if (queries + reqs.length > limits.maxQueries) throw new LimitHit('queries', `stopped after ${queries} queries (limit ${limits.maxQueries})`)
-    if (opts.now() - start > limits.deadlineMs) throw new LimitHit('deadline', `stopped at the overall deadline of ${limits.deadlineMs} ms`)
-    const qs = reqs.map((r) => ({...r, id: nextId++}))
+    if (opts.now() - start >= limits.deadlineMs) throw new LimitHit('deadline', `stopped at the overall deadline of ${limits.deadlineMs} ms`)
+    const qs = reqs.map((r) => ({...r, id: nextId++, deadline: start + limits.deadlineMs}))
     queries += qs.length
     const outs = yield qs
     return qs.map((q, i) => {
@@ -240,8 +257,12 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       detail: '',
     }
     if (q.purpose === 'ns-address') step.for = q.qname
+    if (o.retries) step.retries = o.retries
+    if (o.ednsFallback) step.ednsFallback = true
+    if (o.ignored?.length) step.ignored = {count: o.ignored.length, reasons: [...new Set(o.ignored)].slice(0, 5)}
     step.detail = describe(step, cls, o)
     if (cls?.records?.length) step.records = cls.records
+    if (cls?.soa && (kind === 'nodata' || kind === 'nxdomain')) step.soa = cls.soa
     const key = q.server.address
     const s = serverStats.get(key) ?? {address: key, name: q.server.name, zone: q.zone === null ? null : fqdn(q.zone), queries: 0, rttMs: [], outcomes: {}}
     s.queries++
@@ -339,18 +360,24 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     if (opts.all) {
       const targets: ServerRef[] = []
       for (const ns of ordered) for (const a of (yield* nsAddresses(ns, zoneKey, depth)).filter(usable)) targets.push({name: ns.name, address: a})
-      if (targets.length === 0) return null
+      if (targets.length === 0) {
+        noAddress(zone, servers)
+        return null
+      }
       const results = yield* send(targets.map((server) => ({server, qname: name, qtype: type, zone, purpose, depth})))
       let chosen: ZoneReply | null = null
+      let lameFallback: ZoneReply | null = null
       const signatures = new Map<string, string[]>()
       for (const {o, step} of results) {
         if (!o.message) {
-          problem(step.kind === 'timeout' ? 'server-timeout' : 'server-error', zone, step.server.address, `${serverLabel(step.server)} for ${fqdn(zoneKey)}: ${o.error?.message ?? step.kind}`)
+          problem(step.kind === 'timeout' ? 'server-timeout' : 'server-error', zone, step.server.address, `${serverLabel(step.server)} for ${fqdn(zoneKey)}: ${failure(o, step)}`)
           continue
         }
         const cls = classifyResponse(o.message, zone, name, type)
         if (cls.kind === 'lame') {
           problem(cls.code ?? 'lame', zone, step.server.address, `${serverLabel(step.server)} is lame for ${fqdn(zoneKey)}: ${cls.reason}`)
+          // A non-authoritative answer is kept as a last resort (as without --all).
+          if (cls.records?.length && !lameFallback) lameFallback = {cls, msg: o.message, server: step.server, step}
           continue
         }
         const sig = signature(cls)
@@ -360,15 +387,17 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       if (signatures.size > 1) {
         problem('servers-disagree', zone, null, `servers of ${fqdn(zoneKey)} disagree: ${[...signatures.entries()].map(([s, who]) => `${who.join(', ')} → ${s}`).join('; ')}`)
       }
-      return chosen
+      return chosen ?? lameFallback
     }
+    let tried = 0
     for (const ns of ordered) {
       const addrs = (yield* nsAddresses(ns, zoneKey, depth)).filter(usable)
       for (const address of addrs) {
+        tried++
         const server = {name: ns.name, address}
         const [{o, step}] = yield* send([{server, qname: name, qtype: type, zone, purpose, depth}])
         if (!o.message) {
-          problem(step.kind === 'timeout' ? 'server-timeout' : 'server-error', zone, address, `${serverLabel(server)} for ${fqdn(zoneKey)}: ${o.error?.message ?? step.kind}`)
+          problem(step.kind === 'timeout' ? 'server-timeout' : 'server-error', zone, address, `${serverLabel(server)} for ${fqdn(zoneKey)}: ${failure(o, step)}`)
           continue
         }
         const cls = classifyResponse(o.message, zone, name, type)
@@ -381,14 +410,28 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
         return {cls, msg: o.message, server, step}
       }
     }
+    if (tried === 0) noAddress(zone, servers)
     return fallback
   }
 
-  /** The deepest known zone cut above `name`, with its servers. */
-  function closestCut(name: string): {zone: string | null, servers: NsInfo[]} {
+  /**
+   * No server of the zone was asked. When it is for want of an address of the chosen family
+   * (-4/-6), say so; missing glue and unresolvable NS names have their own problems already.
+   */
+  function noAddress(zone: string | null, servers: NsInfo[]): void {
+    if (opts.family === 'both' || !servers.some((n) => n.addresses.length > 0)) return
+    problem('no-servers', zone, null, `no usable server for ${fqdn(zone ?? '')} over IPv${opts.family}: its servers have only IPv${opts.family === 4 ? 6 : 4} addresses`)
+  }
+
+  /**
+   * The deepest known zone cut above `name`, with its servers. A DS RRset lives on the parent
+   * side of a cut (RFC 4035 §2.4): for DS the cut at `name` itself is skipped.
+   */
+  function closestCut(name: string, type: string): {zone: string | null, servers: NsInfo[]} {
     let best: string | null = null
     for (const z of cache.zones.keys()) {
       if (z === '\u0000start') continue
+      if (type === 'DS' && z === name && name !== '') continue
       if (isSubdomain(name, z) && (best === null || labelCount(z) > labelCount(best))) best = z
     }
     if (best === null) return {zone: null, servers: cache.zones.get('\u0000start') ?? []}
@@ -402,7 +445,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     const seen = new Set([name])
     let localCnames = 0
     for (;;) {
-      let {zone, servers} = closestCut(name)
+      let {zone, servers} = closestCut(name, type)
       let hops = 0
       const visited = new Set<string>()
       // QNAME minimisation state (RFC 9156 §3): labels revealed so far below the cut.
@@ -488,7 +531,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
         seen.add(target)
         // A server may add the target's records when it is in the same zone.
         const more = msg.answers.filter((rr) => rrName(rr) === target && (rrType(rr) === type || rrType(rr) === 'CNAME'))
-        if (cls.kind === 'cname' && more.some((rr) => rrType(rr) === type) && zone !== null && isSubdomain(target, zone) && msg.flags.aa) {
+        if ((cls.kind === 'cname' || cls.kind === 'dname') && more.some((rr) => rrType(rr) === type) && zone !== null && isSubdomain(target, zone) && msg.flags.aa) {
           chain.push(...more)
           return {kind: 'answer', rcode: msg.rcode, authoritative: true, server, zone, records: chain}
         }
@@ -505,20 +548,29 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     if (targets.length === 0) return
     const res = yield* send(targets.map((server) => ({server, qname: child, qtype: 'NS', zone: child, purpose: 'child-ns' as const, depth})))
     const parentSet = ns.map((n) => n.name).sort().join(' ')
+    let authoritative: ServerRef | null = null
     for (const {o, step} of res) {
       if (!o.message) continue
+      const cls = classifyResponse(o.message, child, child, 'NS')
+      if (cls.kind === 'lame' && cls.code !== 'lame-no-aa') {
+        // REFUSED, SERVFAIL, a referral upwards...: the same words as for the walk's own queries.
+        problem(cls.code ?? 'lame', child, step.server.address, `${serverLabel(step.server)} is lame for ${fqdn(child)}: ${cls.reason}`)
+        continue
+      }
       if (!o.message.flags.aa) {
         problem('lame-no-aa', child, step.server.address, `${serverLabel(step.server)} is not authoritative for ${fqdn(child)} (no AA on its NS set)`)
         continue
       }
+      authoritative ??= step.server
       const childSet = o.message.answers.filter((rr) => rrType(rr) === 'NS').map((rr) => canonicalName(String(rrData(rr)))).sort().join(' ')
       if (childSet && childSet !== parentSet) {
         problem('ns-mismatch', child, step.server.address, `parent lists NS {${parentSet.split(' ').map(fqdn).join(', ')}} but ${serverLabel(step.server)} lists {${childSet.split(' ').map(fqdn).join(', ')}}`)
       }
     }
     // Glue against the child's authoritative addresses for in-domain names.
+    const t = authoritative
+    if (!t) return
     for (const n of ns.filter((x) => x.glue.length > 0 && x.label === 'in-domain')) {
-      const t = targets[0]
       const fam = n.glue.some((g) => addrFamily(g) === 4) ? 'A' : 'AAAA'
       const [r] = yield* send([{server: t, qname: n.name, qtype: fam, zone: child, purpose: 'child-address', depth}])
       if (!r.o.message?.flags.aa) continue
@@ -593,6 +645,12 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   }
 }
 
+/** Why an exchange failed, saying when the server did send something that could not be accepted. */
+function failure(o: TraceOutcome, step: TraceStep): string {
+  const why = o.error?.message ?? step.kind
+  return step.ignored ? `${why}; ${step.ignored.count} packet(s) ignored (${step.ignored.reasons[0]}${step.ignored.reasons.length > 1 ? ', ...' : ''})` : why
+}
+
 function serverLabel(s: ServerRef): string {
   return s.name && s.name !== s.address ? `${fqdn(s.name)} (${s.address})` : s.address
 }
@@ -610,7 +668,7 @@ function referralDetail(child: string, ns: NsInfo[]): string {
 
 function describe(step: TraceStep, cls: Classification | null, o: TraceOutcome): string {
   switch (step.kind) {
-    case 'timeout': return `no reply (${o.error?.message ?? 'timeout'})`
+    case 'timeout': return `no reply (${o.error?.message ?? 'timeout'})${step.ignored ? `; ignored ${step.ignored.count} packet(s): ${step.ignored.reasons.join('; ')}` : ''}`
     case 'error': return `error: ${o.error?.message ?? 'unknown'}`
     case 'referral': return `referral to ${fqdn(cls!.child!)}`
     case 'answer': return `${step.aa ? 'authoritative' : 'non-authoritative'} answer: ${cls!.records!.length} record(s)`

@@ -21,12 +21,16 @@ export interface TraceStepJson {
   transport: 'udp' | 'tcp'
   transportReason: string
   rttMs: number | null
+  retries?: number
+  ednsFallback?: boolean
+  ignored?: {count: number, reasons: string[]}
   rcode: string | null
   aa: boolean | null
   kind: TraceStep['kind']
   detail: string
   referral?: TraceStep['referral']
   records?: RecordJson[]
+  soa?: RecordJson
 }
 
 export interface TraceJson {
@@ -69,12 +73,16 @@ export function traceToJson(r: TraceResult): TraceJson {
       transport: s.transport,
       transportReason: s.transportReason,
       rttMs: s.rttMs,
+      ...(s.retries ? {retries: s.retries} : {}),
+      ...(s.ednsFallback ? {ednsFallback: true} : {}),
+      ...(s.ignored ? {ignored: s.ignored} : {}),
       rcode: s.rcode,
       aa: s.aa,
       kind: s.kind,
       detail: s.detail,
       ...(s.referral ? {referral: s.referral} : {}),
       ...(s.records ? {records: s.records.map(recordJson)} : {}),
+      ...(s.soa ? {soa: recordJson(s.soa)} : {}),
     })),
     answer: r.answer
       ? {rcode: r.answer.rcode, authoritative: r.answer.authoritative, zone: r.answer.zone, server: r.answer.server ? serverJson(r.answer.server) : null, records: r.answer.records.map(recordJson)}
@@ -117,14 +125,18 @@ export function renderTrace(j: TraceJson, opts: {verbose?: boolean} = {}): strin
     const colour = KIND_COLOUR[s.kind] ?? ((x: string) => x)
     const aa = s.aa === null ? '' : s.aa ? chalk.green.bold(' AA') : chalk.dim(' no-AA')
     const rtt = s.rttMs === null ? '' : ` ${s.rttMs} ms`
-    const via = s.transportReason === 'udp' ? 'udp' : `${s.transport} (${s.transportReason})`
+    const via = (s.transportReason === 'udp' ? 'udp' : `${s.transport} (${s.transportReason})`) +
+      (s.ednsFallback ? ' without EDNS (the server rejected EDNS)' : '') +
+      (s.ignored && s.kind !== 'timeout' ? chalk.yellow(` [ignored ${s.ignored.count} packet(s): ${s.ignored.reasons.join('; ')}]`) : '')
     const purpose = s.purpose === 'ns-address' ? chalk.magenta(` [resolving NS ${s.for}]`) : s.purpose === 'prime' ? chalk.magenta(' [priming]') : s.purpose.startsWith('child') ? chalk.magenta(' [--all check]') : ''
     out.push(`${indent}${chalk.dim(String(s.index).padStart(2))} ${chalk.bold(s.zone ?? '(start)')} ${s.qname} ${s.qtype} @ ${serverText(s.server)}${purpose}`)
     out.push(`${indent}   ${via}${rtt} ${s.rcode ?? '-'}${aa} → ${colour(s.kind)}: ${s.detail}`)
     if (s.records && (opts.verbose || s.kind !== 'referral')) {
       for (const r of s.records) out.push(`${indent}     ${chalk.dim(`${r.name} ${r.ttl} ${r.class} ${r.type} ${r.data}`)}`)
     }
+    if (s.soa) out.push(`${indent}     ${chalk.dim(`${s.soa.name} ${s.soa.ttl} ${s.soa.class} SOA ${s.soa.data}`)}`)
   }
+  if (opts.verbose || j.steps.some((s) => s.purpose === 'child-ns')) out.push('', ...renderServers(j))
   if (j.problems.length) {
     out.push('')
     out.push(chalk.yellow.bold(`;; ${j.problems.length} problem(s):`))
@@ -142,6 +154,21 @@ export function renderTrace(j: TraceJson, opts: {verbose?: boolean} = {}): strin
   }
   out.push(chalk.dim(`;; ${j.stats.queries} queries, ${j.stats.referrals} referrals, ${j.stats.nsLookups} NS lookups, ${j.stats.cnames} CNAME/DNAME, ${j.stats.elapsedMs} ms${j.stats.limitHit ? `; stopped by the ${j.stats.limitHit} limit` : ''}`))
   return out.join('\n') + '\n'
+}
+
+/** Per-server table (shown under --all and -v): queries, RTT min/median/max, outcomes. */
+export function renderServers(j: TraceJson): string[] {
+  const rows = j.servers.map((s) => [
+    s.zone ?? '(start)',
+    s.name ? `${s.name} ${s.address}` : s.address,
+    String(s.queries),
+    s.rttMs.min === null ? '-' : `${s.rttMs.min} / ${s.rttMs.median} / ${s.rttMs.max}`,
+    Object.entries(s.outcomes).map(([k, n]) => `${k} ${n}`).join(', '),
+  ])
+  const head = ['zone', 'server', 'queries', 'RTT ms min / median / max', 'outcomes']
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (r: string[]) => `   ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(width[i]))).join('  ')}`.trimEnd()
+  return [chalk.bold(`;; ${j.servers.length} server(s):`), chalk.dim(line(head)), ...rows.map(line)]
 }
 
 /** The resolution as a Mermaid sequence diagram (client and each server). */
@@ -164,7 +191,7 @@ export function renderMermaid(j: TraceJson): string {
     body.push(`    C->>${id}: ${mermaidText(`${s.qname} ${s.qtype}`)}`)
     const arrow = s.kind === 'timeout' ? '--x' : '-->>'
     const rtt = s.rttMs === null ? '' : ` (${s.rttMs} ms)`
-    body.push(`    ${id}${arrow}C: ${mermaidText(`${s.kind}${s.aa ? ' AA' : ''}: ${s.detail}`)}${mermaidText(rtt)}`)
+    body.push(`    ${id}${arrow}C: ${mermaidText(`${s.kind}${s.aa ? ' AA' : ''}: ${s.detail}${rtt}`)}`)
   }
   if (j.answer) body.push(`    Note over C: ${mermaidText(`${j.answer.rcode} ${j.answer.authoritative ? 'authoritative' : 'non-authoritative'}: ${j.answer.records.map((r) => r.data).join(', ') || 'no records'}`)}`)
   return [...lines, ...body].join('\n') + '\n'
