@@ -45,7 +45,7 @@ answering for 1.1.1.1, NSID and CHAOS disagreeing) are printed as warnings.`
   static override strict = false
 
   static override args = {
-    target: Args.string({description: 'IP address (ADDR, ADDR#PORT, [ADDR]:PORT) or server name; several may be given.'}),
+    target: Args.string({ignoreStdin: true, description: 'IP address (ADDR, ADDR#PORT, [ADDR]:PORT) or server name; several may be given.'}),
   }
 
   static override flags = {

@@ -58,7 +58,7 @@ Commands run in the current directory, so relative paths in flags are relative t
   ]
 
   static override args = {
-    file: Args.string({description: 'Check file (YAML), or - for stdin. Optional with --lab: the shipped lab suite.'}),
+    file: Args.string({ignoreStdin: true, description: 'Check file (YAML), or - for stdin. Optional with --lab: the shipped lab suite.'}),
   }
 
   static override flags = {

@@ -32,8 +32,8 @@ export default class Ecs extends DnsxCommand {
   ]
 
   static override args = {
-    name: Args.string({description: 'Domain name to ask about.', required: true}),
-    type: Args.string({description: 'Record type (default A; also --type).'}),
+    name: Args.string({ignoreStdin: true, description: 'Domain name to ask about.', required: true}),
+    type: Args.string({ignoreStdin: true, description: 'Record type (default A; also --type).'}),
   }
 
   static override flags = {

@@ -26,10 +26,10 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
   ]
 
   static override args = {
-    name: Args.string({description: 'Domain name to query.', required: true}),
-    type: Args.string({description: 'Record type (default A), class or @SERVER.'}),
-    extra: Args.string({description: 'Class or @SERVER.'}),
-    extra2: Args.string({description: '@SERVER.', hidden: true}),
+    name: Args.string({ignoreStdin: true, description: 'Domain name to query.', required: true}),
+    type: Args.string({ignoreStdin: true, description: 'Record type (default A), class or @SERVER.'}),
+    extra: Args.string({ignoreStdin: true, description: 'Class or @SERVER.'}),
+    extra2: Args.string({ignoreStdin: true, description: '@SERVER.', hidden: true}),
   }
 
   static override flags = {

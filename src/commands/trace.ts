@@ -25,8 +25,8 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
   ]
 
   static override args = {
-    name: Args.string({description: 'Domain name to resolve (omit with --file).'}),
-    type: Args.string({description: 'Record type (default A).'}),
+    name: Args.string({ignoreStdin: true, description: 'Domain name to resolve (omit with --file).'}),
+    type: Args.string({ignoreStdin: true, description: 'Record type (default A).'}),
   }
 
   static override flags = {

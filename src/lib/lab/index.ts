@@ -5,6 +5,10 @@
  * packet leaving the machine. Anycast services pick an instance per query by the client's site;
  * connection targets (for `dnsx race`) map to in-lab web servers or to simulated failures.
  *
+ * With `bindVirtual` the lab also listens on the virtual addresses themselves (port 53), for tools
+ * that cannot be told about the mapping (dig +trace, drill -T); that needs the addresses on a
+ * loopback interface, in practice inside a network namespace (`dnsx lab serve --bind-virtual`).
+ *
  * ```ts
  * const lab = await startLab()
  * lab.routeDns('192.0.2.1', 53, 'udp')    // → {host: '127.0.0.1', address: '127.0.0.1', port: 41234}
@@ -86,6 +90,24 @@ export interface StartLabOptions {
   clientAddress?: string
   /** Wall clock for the resolver's cache, in ms (default Date.now). */
   now?: () => number
+  /**
+   * Also serve every DNS server of the world on its own virtual addresses (port `virtualPort`),
+   * so tools that know nothing of the lab's routing (dig +trace, drill -T, kdig, a real resolver)
+   * can reach it. The addresses must be configured on a loopback interface, e.g. inside a network
+   * namespace (see virtual.ts); the loopback listeners keep running as well.
+   */
+  bindVirtual?: boolean
+  /** Port of the virtual listeners (default 53). */
+  virtualPort?: number
+}
+
+/** A listener on a virtual address (bindVirtual mode). */
+export interface VirtualListener {
+  address: string
+  port: number
+  /** What answers there: a server id, an anycast service id, or a resolver id. */
+  serves: string
+  kind: 'authoritative' | 'anycast' | 'resolver'
 }
 
 /** One server (or anycast instance, or resolver) in a {@link LabDescription}. */
@@ -134,6 +156,8 @@ export interface LabDescription {
   broken: {zone: string, reason: string}[]
   /** DNSSEC state: the lab root's KSK is the trust anchor (presentation format). */
   dnssec: {status: DnssecSetup['status'], zones: DnssecSetup['zonesStatus'], trustAnchor: {dnskey: string, ds: string} | null, error?: string}
+  /** Present when the lab also serves on its virtual addresses (bindVirtual). */
+  virtual?: {port: number, listeners: VirtualListener[]}
 }
 
 interface Handler {
@@ -172,6 +196,8 @@ class RunningLab implements Lab {
   private readonly web = new Map<string, WebListener>()
   private readonly descriptions: ServerDescription[] = []
   private readonly resolverListeners = new Map<string, {host: string, port: number}>()
+  private readonly virtualListeners: VirtualListener[] = []
+  private virtualPort: number | null = null
   private dnssec: DnssecSetup | undefined
   private stopped = false
 
@@ -285,6 +311,46 @@ class RunningLab implements Lab {
     }
 
     this.descriptions.sort((a, b) => world.servers.findIndex((s) => s.id === a.id) - world.servers.findIndex((s) => s.id === b.id))
+    if (opts.bindVirtual) await this.startVirtual(opts)
+  }
+
+  /** bindVirtual: one listener per virtual DNS address, answering as the route there would. */
+  private async startVirtual(opts: StartLabOptions): Promise<void> {
+    const port = opts.virtualPort ?? 53
+    this.virtualPort = port
+    const world = this.world
+    const targets: Omit<VirtualListener, 'port'>[] = [
+      ...world.servers.flatMap((s) => s.addresses.map((address) => ({address, serves: s.id, kind: 'authoritative' as const}))),
+      ...world.anycast.flatMap((a) => a.addresses.map((address) => ({address, serves: a.id, kind: 'anycast' as const}))),
+      ...world.resolvers.flatMap((r) => r.addresses.map((address) => ({address, serves: r.id, kind: 'resolver' as const}))),
+    ]
+    const unique = [...new Map(targets.map((t) => [addressKey(t.address), t])).values()]
+    const tasks = unique.map(async (t) => {
+      const route = this.routes.get(addressKey(t.address))!
+      const handler = (query: dnsPacket.DecodedPacket | null, ctx: QueryContext): Reply => {
+        const instance = this.pick(route, true)
+        return instance ? instance.runtime.handle(query, ctx) : null
+      }
+
+      let server: NanoServer
+      try {
+        server = await startNanoServer(handler, {host: t.address, port, sleep: opts.sleep})
+      } catch (error) {
+        throw new Error(`dnsx lab: cannot listen on ${t.address} port ${port}: ${bindFailure(error)}`)
+      }
+
+      this.listeners.push(server)
+      this.virtualListeners.push({...t, port})
+    })
+    const results = await Promise.allSettled(tasks)
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed) {
+      await this.stop()
+      throw failed.reason
+    }
+
+    const order = new Map(targets.map((t, i) => [t.address, i]))
+    this.virtualListeners.sort((a, b) => order.get(a.address)! - order.get(b.address)!)
   }
 
   private effectiveSite(): string {
@@ -391,6 +457,7 @@ class RunningLab implements Lab {
         trustAnchor: this.dnssec?.trustAnchor ? {dnskey: formatRecord(this.dnssec.trustAnchor.dnskey), ds: formatRecord(this.dnssec.trustAnchor.ds)} : null,
         ...(this.dnssec?.error ? {error: this.dnssec.error} : {}),
       },
+      ...(this.virtualPort === null ? {} : {virtual: {port: this.virtualPort, listeners: this.virtualListeners.map((l) => ({...l}))}}),
     }
   }
 
@@ -401,6 +468,15 @@ class RunningLab implements Lab {
     this.web.clear()
     await Promise.all(closing)
   }
+}
+
+/** Why a virtual listener could not bind, in words. */
+function bindFailure(error: unknown): string {
+  const code = (error as {code?: string})?.code
+  if (code === 'EADDRNOTAVAIL') return 'the address is not configured on any interface (EADDRNOTAVAIL)'
+  if (code === 'EACCES' || code === 'EPERM') return `not allowed (${code}): ports below 1024 need root, e.g. in a namespace made with unshare -rn`
+  if (code === 'EADDRINUSE') return 'something else listens there already (EADDRINUSE)'
+  return error instanceof Error ? error.message : String(error)
 }
 
 /**

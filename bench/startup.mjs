@@ -1,0 +1,24 @@
+// dnsx start-up: `dnsx --version` and `dnsx --help` wall time as a ratio to `node -e 0`, measured
+// in the same run, interleaved (issue 2: goal --version <= 2.0 x node -e 0).
+import {BIN, NODE, envInt, interleave, progress, ratio, report, summary} from './lib.mjs'
+
+const runs = envInt('BENCH_RUNS', 30)
+progress(`startup: ${runs} interleaved rounds of node -e 0, dnsx --version, dnsx --help`)
+const {times} = await interleave({
+  node: {argv: [NODE, '-e', '0']},
+  version: {argv: [NODE, BIN, '--version'], check: (r) => {
+    if (!/^dnsx\/\d/.test(r.stdout)) throw new Error(`unexpected --version output: ${r.stdout}`)
+  }},
+  help: {argv: [NODE, BIN, '--help'], check: (r) => {
+    if (!/USAGE/.test(r.stdout)) throw new Error('unexpected --help output')
+  }},
+}, {runs})
+
+const versionRatio = ratio(times.version, times.node)
+report({
+  bench: 'startup',
+  runs,
+  ms: {node: summary(times.node), version: summary(times.version), help: summary(times.help)},
+  ratio: {version: versionRatio, help: ratio(times.help, times.node)},
+  goal: {version: 2.0, met: versionRatio.median <= 2.0},
+})
