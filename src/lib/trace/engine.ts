@@ -210,6 +210,9 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   let referrals = 0
   let cnames = 0
   let limitHit: string | null = null
+  /** The first real question, sent alongside the priming query (see send()). */
+  let primeRider: Omit<TraceQuery, 'id' | 'server'> | null = null
+  let preloaded: {q: TraceQuery, o: TraceOutcome} | null = null
 
   const problem = (code: string, zone0: string | null, server: string | null, message: string) => {
     const zone = zone0 === null ? null : fqdn(zone0)
@@ -219,11 +222,26 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
 
   /** Send queries (in parallel) and record a step for each. */
   function* send(reqs: Omit<TraceQuery, 'id'>[]): Gen<{q: TraceQuery, o: TraceOutcome, step: TraceStep}[]> {
+    // A reply that came back with the priming query (see prime()) answers the
+    // first root question without another round trip.
+    if (reqs.length === 1 && preloaded && reqs[0].zone === '' && reqs[0].qname === preloaded.q.qname && reqs[0].qtype === preloaded.q.qtype && reqs[0].purpose === preloaded.q.purpose) {
+      const {q, o} = preloaded
+      preloaded = null
+      return [{q, o, step: recordStep(q, o)}]
+    }
     if (queries + reqs.length > limits.maxQueries) throw new LimitHit('queries', `stopped after ${queries} queries (limit ${limits.maxQueries})`)
     if (opts.now() - start >= limits.deadlineMs) throw new LimitHit('deadline', `stopped at the overall deadline of ${limits.deadlineMs} ms`)
     const qs = reqs.map((r) => ({...r, id: nextId++, deadline: start + limits.deadlineMs}))
-    queries += qs.length
-    const outs = yield qs
+    // Priming rides with the first real question to the same root server (RFC 9609
+    // asks for priming, not for waiting on it): one root round trip instead of two.
+    let rider: TraceQuery | null = null
+    if (primeRider && qs.length === 1 && qs[0].purpose === 'prime' && queries + 2 <= limits.maxQueries) {
+      rider = {...primeRider, server: qs[0].server, id: nextId++, deadline: start + limits.deadlineMs}
+      primeRider = null
+    }
+    queries += qs.length + (rider ? 1 : 0)
+    const outs = yield rider ? [...qs, rider] : qs
+    if (rider && outs[qs.length]?.message) preloaded = {q: rider, o: outs[qs.length]}
     return qs.map((q, i) => {
       const o = outs[i]
       const step = recordStep(q, o)
@@ -595,7 +613,12 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       }
       if ((opts.prime ?? true) && !cache.primed) {
         cache.primed = true
+        if (!opts.all) {
+          const minimise = opts.qmin && labelCount(qname) > 1
+          primeRider = {qname: minimise ? ancestorAt(qname, 1) : qname, qtype: minimise ? 'A' : qtype, zone: '', purpose: 'main', depth: 0}
+        }
         yield* prime()
+        primeRider = null
       }
     }
     final = yield* resolve(qname, qtype, 0, 'main')

@@ -8,9 +8,6 @@ import {UsageError} from '../errors.js'
 import {routedFamilies} from '../net/route.js'
 import {DelegationCache, type TraceLimits, type TraceStep} from './engine.js'
 import {driveGenerator, runTrace} from './driver.js'
-import {dnssecPass} from './dnssec.js'
-import {DEFAULT_TRUST_ANCHORS} from '../dnssec/anchors.js'
-import {parseTrustAnchor} from '../dnssec/chain.js'
 import type {DsRecord} from '../dnssec/rrtypes.js'
 import {readFileSync} from 'node:fs'
 import {loadRootHints, type RootHint} from './hints.js'
@@ -58,7 +55,8 @@ export async function runTraceJob(job: TraceJobOptions, name: string, type: stri
   )
   const j = traceToJson(result)
   if (job.dnssec) {
-    const anchors = loadAnchors(job)
+    // The DNSSEC code (node:crypto, the validator) loads only when asked for.
+    const [{dnssecPass}, anchors] = await Promise.all([import('./dnssec.js'), loadAnchors(job)])
     j.dnssec = await driveGenerator(dnssecPass({result, cache, anchors: anchors.records, anchorLabel: anchors.label, nowSeconds: Math.floor(Date.now() / 1000), family: p.family}), {...drive, dnssec: true})
   }
   if (job.compareRecursive !== undefined) {
@@ -69,7 +67,8 @@ export async function runTraceJob(job: TraceJobOptions, name: string, type: stri
 }
 
 /** The trust anchor: --trust-anchor FILE, the lab's own root key, or IANA's root KSKs. */
-export function loadAnchors(job: TraceJobOptions): {records: DsRecord[], label: string} {
+export async function loadAnchors(job: TraceJobOptions): Promise<{records: DsRecord[], label: string}> {
+  const [{DEFAULT_TRUST_ANCHORS}, {parseTrustAnchor}] = await Promise.all([import('../dnssec/anchors.js'), import('../dnssec/chain.js')])
   if (job.trustAnchorFile) {
     let text: string
     try {

@@ -219,3 +219,37 @@ describe('QNAME minimisation (RFC 9156)', () => {
     expect(r.problems.map((p) => p.code)).toContain('qmin-fallback')
   })
 })
+
+describe('priming (RFC 9609)', () => {
+  const primingRoot: Handler = (q, t) =>
+    q === '' && t === 'NS'
+      ? {aa: true, answers: [rr('', 'NS', 'a.root.test')], additionals: [rr('a.root.test', 'A', '198.51.100.1')]}
+      : root(q, t)
+
+  it('sends the first root question alongside the priming query, saving a round trip', () => {
+    const batches: string[][] = []
+    const gen = traceEngine({name: 'www.example.test', type: 'A', rootHints: [{name: 'a.root.test', address: '198.51.100.1'}], family: 'both', now: () => 0})
+    const w: Record<string, Handler> = {...world, '198.51.100.1': primingRoot}
+    let r = gen.next()
+    while (!r.done) {
+      batches.push(r.value.map((q) => `${q.purpose}:${q.qname || '.'}/${q.qtype}`))
+      r = gen.next(r.value.map((q) => ({message: msg(w[q.server.address](q.qname, q.qtype) as any), error: null, rttMs: 5, transport: 'udp' as const, transportReason: 'udp'})))
+    }
+    expect(batches[0]).toEqual(['prime:./NS', 'main:www.example.test/A'])
+    expect(batches).toHaveLength(3)
+    expect(r.value.steps.map((s) => `${s.purpose}:${s.kind}`)).toEqual(['prime:answer', 'main:referral', 'main:referral', 'main:answer'])
+    expect(r.value.stats.queries).toBe(4)
+    expect(r.value.answer?.records.map((x: any) => x.data)).toEqual(['192.0.2.10'])
+  })
+
+  it('still asks again when the riding question got no reply', () => {
+    let asked = 0
+    const flaky: Handler = (q, t) => {
+      if (q === 'www.example.test' && ++asked === 1) return null
+      return primingRoot(q, t)
+    }
+    const r = run({...world, '198.51.100.1': flaky}, {name: 'www.example.test', prime: true})
+    expect(r.answer?.records.map((x: any) => x.data)).toEqual(['192.0.2.10'])
+    expect(asked).toBe(2)
+  })
+})
