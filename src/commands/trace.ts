@@ -48,6 +48,7 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
     'expect-rcode': Flags.string({description: 'The final rcode must be RCODE.', helpGroup: 'EXPECTATIONS'}),
     'expect-authoritative': Flags.boolean({description: 'The final answer must be authoritative (AA).', helpGroup: 'EXPECTATIONS'}),
     'expect-no-problems': Flags.boolean({description: 'No problem may be reported.', helpGroup: 'EXPECTATIONS'}),
+    'expect-dnssec': Flags.string({description: 'With --dnssec: the answer\'s validation status must be STATUS.', options: ['secure', 'insecure', 'bogus'], helpGroup: 'EXPECTATIONS'}),
   }
 
   async run(): Promise<TraceJson | undefined> {
@@ -59,10 +60,12 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
       rcode: flags['expect-rcode'],
       authoritative: flags['expect-authoritative'],
       noProblems: flags['expect-no-problems'],
+      dnssec: flags['expect-dnssec'],
     }
     if (flags.file && args.name) throw new UsageError('give either NAME or --file, not both')
     if (!flags.file && !args.name) throw new UsageError('missing NAME (or --file)')
     if (flags['trust-anchor'] && !flags.dnssec) throw new UsageError('--trust-anchor needs --dnssec')
+    if (flags['expect-dnssec'] && !flags.dnssec) throw new UsageError('--expect-dnssec needs --dnssec')
     const compare = flags['compare-recursive']
     const name = flags.file ? '' : validateName(args.name!)
     const type = parseType(args.type ?? 'A')
@@ -102,7 +105,9 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
       }
       reportExpectations(results)
       // Could not complete (no answer at all): exit 3 unless an expectation already failed.
-      if (j.kind === 'error' && !j.answer && !process.exitCode) process.exitCode = 3
+      // Could not complete (no answer, or a chain that ended in a loop or a
+      // failure): exit 3 unless an expectation already failed.
+      if (j.kind === 'error' && !process.exitCode) process.exitCode = 3
       return j
     } finally {
       await ctx.close()

@@ -7,6 +7,8 @@ export interface TraceExpectOptions {
   rcode?: string
   authoritative?: boolean
   noProblems?: boolean
+  /** The DNSSEC status the answer must have (needs --dnssec). */
+  dnssec?: string
 }
 
 /** Compare a data value loosely: case-insensitive, trailing dots ignored for names. */
@@ -30,6 +32,10 @@ export function traceExpectations(j: TraceJson, e: TraceExpectOptions): Expectat
   if (e.authoritative) {
     const ok = j.answer?.authoritative === true
     out.push(expectation('authoritative', ok, 'an authoritative answer (AA)', j.answer ? (j.answer.authoritative ? 'authoritative' : 'non-authoritative') : 'no answer'))
+  }
+  if (e.dnssec !== undefined) {
+    const got = (j.dnssec as {status?: string} | undefined)?.status ?? 'not validated'
+    out.push(expectation(`dnssec=${e.dnssec}`, got === e.dnssec, e.dnssec, got))
   }
   if (e.noProblems) {
     out.push(expectation('no-problems', j.problems.length === 0, 'no problems', j.problems.length ? `${j.problems.length}: ${j.problems.map((p) => p.code).join(', ')}` : 'none'))
