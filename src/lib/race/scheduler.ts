@@ -406,7 +406,8 @@ export class HappyEyeballs {
       case 'attempt-delay': {
         this.staggerTimer = null
         const next = this.plan()[0]
-        if (next) this.startNext(out, next, this.staggerTrigger)
+        // Planned by the stagger schedule, even when the timer fired late (so lateness shows).
+        if (next) this.startNext(out, next, this.staggerTrigger, this.lastStartMs! + this.attemptDelayMs)
         else this.finishIfExhausted(out)
         return
       }
@@ -452,9 +453,9 @@ export class HappyEyeballs {
     }
   }
 
-  private startNext(out: Output[], next: Known, trigger: AttemptTrigger): void {
+  private startNext(out: Output[], next: Known, trigger: AttemptTrigger, plannedMs?: number): void {
     const now = this.nowMs
-    const planned = this.lastStartMs === null ? now : Math.max(now, this.lastStartMs + this.attemptDelayMs)
+    const planned = plannedMs ?? (this.lastStartMs === null ? now : Math.max(now, this.lastStartMs + this.attemptDelayMs))
     const id = this.nextAttemptId++
     this.log.push({
       id,
