@@ -198,9 +198,11 @@ const TEST = zone('test', 'test', [
   'example NS ns2.example',
   host('ns1.example', '192.0.2.20', '2001:db8::20'),
   host('ns2.example', '192.0.2.21', '2001:db8::21'),
-  '; glueless.test: NS names in another zone (example.test), so no glue',
-  'glueless NS ns1.example.test.',
-  'glueless NS ns2.example.test.',
+  '; glueless.test: NS names that only example.test itself knows (dns1/dns2 are not',
+  '; name servers of example.test, so this zone has no address for them): no glue,',
+  '; not even sibling glue. The resolver must resolve dns1.example.test first.',
+  'glueless NS dns1.example.test.',
+  'glueless NS dns2.example.test.',
   'other NS ns1.other',
   'other NS ns2.other',
   host('ns1.other', '192.0.2.30', '2001:db8::30'),
@@ -292,6 +294,9 @@ const EXAMPLE = zone('example.test', 'example.test', [
   '@ CAA 0 issue "ca.example.test"',
   host('ns1', '192.0.2.20', '2001:db8::20'),
   host('ns2', '192.0.2.21', '2001:db8::21'),
+  '; the same two servers under other names: the NS names of glueless.test',
+  host('dns1', '192.0.2.20', '2001:db8::20'),
+  host('dns2', '192.0.2.21', '2001:db8::21'),
   host('www', '192.0.2.80', '2001:db8:a::80'),
   'www HTTPS 1 . alpn="h2,h3" ipv4hint=192.0.2.80 ipv6hint=2001:db8:a::80',
   host('mail', '192.0.2.81', '2001:db8:a::81'),
@@ -314,9 +319,9 @@ const EXAMPLE = zone('example.test', 'example.test', [
 
 const GLUELESS = zone('glueless.test', 'glueless.test', [
   '$TTL 3600',
-  soa('ns1.example.test'),
-  '@ NS ns1.example.test.',
-  '@ NS ns2.example.test.',
+  soa('dns1.example.test'),
+  '@ NS dns1.example.test.',
+  '@ NS dns2.example.test.',
   host('www', '192.0.2.90'),
 ])
 
@@ -478,9 +483,9 @@ const SERVERS: WorldServer[] = [
     behaviour: {latencyMs: 8}, nsid: 'geo-ams-1', identity: 'geo-ams-1', version: 'lab-geo',
   }),
   server('race', 'ns1.race.test', ['192.0.2.75', '2001:db8::75'], ['race.test'], 'dual-stack hosts for dnsx race', {behaviour: {latencyMs: 6}}),
-  server('secure', 'ns1.secure.test', ['192.0.2.24', '2001:db8::24'], ['secure.test'], 'DNSSEC: a good chain of trust (once signed)', {behaviour: {latencyMs: 9}}),
+  server('secure', 'ns1.secure.test', ['192.0.2.24', '2001:db8::24'], ['secure.test'], 'DNSSEC: a good chain of trust', {behaviour: {latencyMs: 9}}),
   server('insecure', 'ns1.insecure.test', ['192.0.2.25', '2001:db8::25'], ['insecure.test'], 'DNSSEC: no DS in the parent (insecure)', {behaviour: {latencyMs: 9}}),
-  server('bogus', 'ns1.bogus.test', ['192.0.2.26', '2001:db8::26'], ['bogus.test'], 'DNSSEC: a broken signature (bogus, once signed)', {behaviour: {latencyMs: 9}}),
+  server('bogus', 'ns1.bogus.test', ['192.0.2.26', '2001:db8::26'], ['bogus.test'], 'DNSSEC: a broken signature (bogus)', {behaviour: {latencyMs: 9}}),
 ]
 
 // Each instance's latency must be physically possible from every site in its
@@ -600,9 +605,9 @@ const NAMES: WorldName[] = [
   {name: 'v6-slow.race.test', type: 'AAAA', demonstrates: 'IPv6 slower than 250 ms'},
   {name: 'multi.race.test', type: 'A', demonstrates: 'several addresses per family, some failing'},
   {name: 'anycast.test', type: 'SOA', demonstrates: 'anycast name servers (query k/l/cf.anycast.test with NSID)'},
-  {name: 'www.secure.test', type: 'A', demonstrates: 'DNSSEC secure (pending the signer)'},
+  {name: 'www.secure.test', type: 'A', demonstrates: 'DNSSEC secure: a signed chain from the lab root (trace --dnssec)'},
   {name: 'www.insecure.test', type: 'A', demonstrates: 'DNSSEC insecure: no DS'},
-  {name: 'www.bogus.test', type: 'A', demonstrates: 'DNSSEC bogus (pending the signer)'},
+  {name: 'www.bogus.test', type: 'A', demonstrates: 'DNSSEC bogus: a corrupted RRSIG on www (trace --dnssec)'},
 ]
 
 const BROKEN: {zone: string, reason: string}[] = [
