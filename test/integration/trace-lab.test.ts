@@ -231,12 +231,16 @@ describe.concurrent('trace --lab: delegations and glue', () => {
     expect(r.stdout).toMatch(/⚠ \[out-of-bailiwick-glue\] ignored out-of-bailiwick record www\.example\.test\. A 203\.0\.113\.66/)
   })
 
-  it('labels NS names in a sibling zone with glue from the parent as sibling (glueless.test)', async ({expect}) => {
+  it('resolves a glueless delegation (glueless.test) with a nested sub-trace for its NS name', async ({expect}) => {
     const {j} = await trace('www.glueless.test')
     expect(records(j)).toEqual(['www.glueless.test. A 192.0.2.90'])
     expect(j.answer).toMatchObject({authoritative: true, zone: 'glueless.test.'})
     const referral = main(j).find((s) => s.referral?.zone === 'glueless.test.')!
-    expect(referral.referral!.ns.map((n) => `${n.name} ${n.label}`)).toEqual(['ns1.example.test. sibling', 'ns2.example.test. sibling'])
+    expect(referral.referral!.ns.map((n) => `${n.name} ${n.label}`)).toEqual(['dns1.example.test. glueless', 'dns2.example.test. glueless'])
+    const nested = j.steps.filter((s) => s.purpose === 'ns-address')
+    expect(nested.length).toBeGreaterThan(0)
+    expect(nested.every((s) => s.depth === 1 && s.for === 'dns1.example.test.')).toBe(true)
+    expect(j.stats.nsLookups).toBe(1)
   })
 
   it('calls an in-domain NS without glue a dead end, asking nobody', async ({expect}) => {

@@ -253,3 +253,14 @@ describe('priming (RFC 9609)', () => {
     expect(asked).toBe(2)
   })
 })
+
+describe('NS labels', () => {
+  it('calls an NS in a sibling zone with glue from the parent "sibling", and uses that glue', () => {
+    const sibTld: Handler = (q, t) => (q.endsWith('sib.test') ? {authorities: [rr('sib.test', 'NS', 'ns1.example.test')], additionals: [rr('ns1.example.test', 'A', '192.0.2.53')]} : tld(q, t))
+    const sibServer: Handler = (q) => (q === 'www.sib.test' ? {aa: true, answers: [rr(q, 'A', '192.0.2.77')]} : {aa: true, rcode: 'NXDOMAIN', authorities: [soa('sib.test')]})
+    const r = run({...world, '198.51.100.10': sibTld, '192.0.2.53': sibServer}, {name: 'www.sib.test'})
+    expect(r.steps.find((s) => s.referral?.zone === 'sib.test.')?.referral?.ns).toEqual([{name: 'ns1.example.test.', label: 'sibling', glue: ['192.0.2.53']}])
+    expect(r.stats.nsLookups).toBe(0)
+    expect(r.answer?.records.map((x: any) => x.data)).toEqual(['192.0.2.77'])
+  })
+})
