@@ -76,7 +76,8 @@ describe.concurrent('trace --lab: answers, CNAME/DNAME chains, negative answers'
     expect(code).toBe(0)
     expect(j).toMatchObject({name: 'www.example.test.', type: 'A', kind: 'answer', problems: []})
     expect(j.answer).toMatchObject({rcode: 'NOERROR', authoritative: true, zone: 'example.test.', server: {name: 'ns1.example.test.', address: '192.0.2.20'}})
-    expect(j.answer!.records).toEqual([{name: 'www.example.test.', type: 'A', class: 'IN', ttl: 3600, data: '192.0.2.80'}])
+    // Every record says whether it came in an authoritative reply, and from whom.
+    expect(j.answer!.records).toEqual([{name: 'www.example.test.', type: 'A', class: 'IN', ttl: 3600, data: '192.0.2.80', aa: true, server: {name: 'ns1.example.test.', address: '192.0.2.20'}}])
     // Priming (RFC 9609): NS . from a root letter, authoritative.
     expect(j.steps[0]).toMatchObject({purpose: 'prime', zone: '.', qname: '.', qtype: 'NS', kind: 'answer', aa: true, rcode: 'NOERROR', transport: 'udp', transportReason: 'udp'})
     expect(walk(j)).toEqual(['. referral', 'test. referral', 'example.test. answer AA'])

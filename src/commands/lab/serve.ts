@@ -6,7 +6,7 @@ import chalk from 'chalk'
 
 import {DnsxCommand} from '../../lib/cli/base.js'
 import {NetworkError, UsageError} from '../../lib/errors.js'
-import type {LabDescription} from '../../lib/lab/index.js'
+import type {LabDescription, ServerDescription} from '../../lib/lab/index.js'
 import type {World} from '../../lib/lab/world.js'
 import {columns} from './index.js'
 
@@ -17,14 +17,7 @@ interface Listener {
 }
 
 /** One place to send queries, with ready-to-paste commands. */
-export interface ServeEndpoint {
-  id: string
-  name: string
-  role: 'authoritative' | 'anycast-instance' | 'resolver'
-  addresses: string[]
-  zones: string[]
-  latencyMs: number
-  behaviour: string[]
+export interface ServeEndpoint extends Pick<ServerDescription, 'id' | 'name' | 'role' | 'addresses' | 'zones' | 'latencyMs' | 'behaviour'> {
   listener: Listener
   /** A query that shows what this server does. */
   example: {name: string, type: string, recurse: boolean}

@@ -1,17 +1,9 @@
 /** Human output of `dnsx check`: a results table and a summary line. */
 import chalk from 'chalk'
+import {BORDERLESS, loadTable} from '../render/table.js'
 import type {CheckResult, Summary} from './run.js'
 
-const BORDERLESS = {
-  chars: {
-    top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-    bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-    left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
-  },
-  style: {'padding-left': 0, 'padding-right': 0, head: [] as string[], border: [] as string[]},
-}
 
-type TableCtor = typeof import('cli-table3')
 
 const OUTCOME: Record<CheckResult['outcome'], (s: string) => string> = {
   pass: (s) => chalk.green(s),
@@ -40,8 +32,7 @@ export function summaryLine(s: Summary): string {
 }
 
 export async function renderResults(results: readonly CheckResult[], summary: Summary, width = process.stdout.columns || 120): Promise<string> {
-  const mod = (await import('cli-table3')) as unknown as {default?: TableCtor} & TableCtor
-  const Table = (mod.default ?? mod) as TableCtor
+  const Table = await loadTable()
   const rows = results.map((r) => [r.name, r.command, OUTCOME[r.outcome](r.outcome.toUpperCase()), formatDuration(r.durationMs), details(r)])
   // The details column takes what is left of the terminal, and wraps.
   const fixed = [0, 1, 2, 3].map((i) => Math.max(...[['check', 'command', 'outcome', 'time'][i], ...rows.map((row) => row[i])].map((s) => stripAnsi(s).length)))

@@ -5,6 +5,7 @@
  * about where the client must be; and the one-line --watch events.
  */
 import chalk from 'chalk'
+import {BORDERLESS, loadTable} from './table.js'
 import {KM_PER_MS_RTT} from '../anycast/physics.js'
 import type {AnycastReport} from '../anycast/report.js'
 import type {ProbeEvent, ProbeIdentity, TargetResult} from '../anycast/probe.js'
@@ -47,14 +48,6 @@ function flipsText(t: TargetResult): string {
   return chalk.yellow(`${f.count} (${f.distinct.length} ids${sites.size > 1 ? `, ${sites.size} sites` : ''})`)
 }
 
-const PLAIN_TABLE = {
-  chars: {
-    top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-    bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-    left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
-  },
-  style: {head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0},
-}
 
 function heading(r: AnycastReport): string {
   const s = r.settings
@@ -104,9 +97,9 @@ function sampleLines(t: TargetResult): string[] {
 
 /** The whole human report. cli-table3 is loaded here, lazily (startup time matters). */
 export async function renderAnycast(r: AnycastReport, opts: {verbose?: boolean} = {}): Promise<string> {
-  const {default: Table} = await import('cli-table3')
+  const Table = await loadTable()
   const lines: string[] = [heading(r), '']
-  const table = new Table({head: ['TARGET', 'ADDRESS', 'SITE', 'PLACE', 'MIN', 'MEDIAN', 'ANSWERED', 'PLAUSIBILITY', 'FLIPS'].map((h) => chalk.bold(h)), ...PLAIN_TABLE})
+  const table = new Table({head: ['TARGET', 'ADDRESS', 'SITE', 'PLACE', 'MIN', 'MEDIAN', 'ANSWERED', 'PLAUSIBILITY', 'FLIPS'].map((h) => chalk.bold(h)), ...BORDERLESS})
   for (const t of r.targets) {
     const {code, place} = placeOf(t)
     const addr = t.port === 53 ? t.address : `${t.address}#${t.port}`

@@ -3,6 +3,7 @@
  * policy verdict (shares with 95% intervals when answers are random), each server's ECS
  * behaviour, disagreements between servers and, with --explore, the range map.
  */
+import {borderlessTable} from './table.js'
 import chalk from 'chalk'
 import {BASELINE_LABEL} from '../ecs/analysis.js'
 import {subnetOrder, type EcsGroupJson, type EcsJson} from '../ecs/report.js'
@@ -30,27 +31,9 @@ const POLICY_COLOUR: Record<string, (s: string) => string> = {
   inconclusive: chalk.red,
 }
 
-const BORDERLESS = {
-  chars: {
-    top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-    bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-    left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
-  },
-  style: {'padding-left': 0, 'padding-right': 0, head: [] as string[], border: [] as string[]},
-}
-
-type TableCtor = typeof import('cli-table3')
-
-async function table(head: string[], rows: string[][]): Promise<string> {
-  const mod = (await import('cli-table3')) as unknown as {default?: TableCtor} & TableCtor
-  const Table = (mod.default ?? mod) as TableCtor
-  const t = new Table({head: head.map((h) => chalk.bold(h)), ...BORDERLESS})
-  t.push(...rows)
-  return t
-    .toString()
-    .split('\n')
-    .map((l) => l.replace(/\s+$/, ''))
-    .join('\n')
+/** Render rows under bold headings (the shared borderless table). */
+function table(head: string[], rows: string[][]): Promise<string> {
+  return borderlessTable(head, rows)
 }
 
 function colourOf(id: string, groups: EcsGroupJson[]): (s: string) => string {

@@ -105,6 +105,14 @@ export interface TraceAnswer {
   zone: string | null
   /** The whole CNAME/DNAME chain, then the target's records. */
   records: Rr[]
+  /** For each record: whether the reply that carried it was authoritative, and from whom. */
+  sources: (RecordSource | null)[]
+}
+
+export interface RecordSource {
+  aa: boolean
+  server: ServerRef
+  zone: string | null
 }
 
 export type ResultKind = 'answer' | 'nodata' | 'nxdomain' | 'error'
@@ -210,6 +218,8 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   let referrals = 0
   let cnames = 0
   let limitHit: string | null = null
+  /** Which server gave each record, and whether that reply was authoritative. */
+  const provenance = new WeakMap<Rr, RecordSource>()
   /** The first real question, sent alongside the priming query (see send()). */
   let primeRider: Omit<TraceQuery, 'id' | 'server'> | null = null
   let preloaded: {q: TraceQuery, o: TraceOutcome} | null = null
@@ -507,6 +517,9 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
           return {kind: 'error', rcode: 'SERVFAIL', authoritative: false, server: null, zone, records: chain}
         }
         const {cls, msg, server} = reply
+        // Remember where every record came from: AA is marked per RRset.
+        for (const rr of cls.records ?? []) provenance.set(rr, {aa: msg.flags.aa, server, zone})
+        for (const rr of msg.answers) if (!provenance.has(rr)) provenance.set(rr, {aa: msg.flags.aa, server, zone})
         if (cls.kind === 'lame') {
           // Only non-authoritative data was to be had: report it as such.
           problem('non-authoritative-answer', zone, server.address, `only a non-authoritative answer was available for ${fqdn(name)} ${type}`)
@@ -652,9 +665,9 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
 
   const kind: ResultKind = final?.kind ?? 'error'
   const answer: TraceAnswer | null = final && final.kind !== 'error'
-    ? {rcode: final.rcode, authoritative: final.authoritative, server: final.server, zone: final.zone === null ? null : fqdn(final.zone), records: final.records}
+    ? {rcode: final.rcode, authoritative: final.authoritative, server: final.server, zone: final.zone === null ? null : fqdn(final.zone), records: final.records, sources: final.records.map((r) => provenance.get(r) ?? null)}
     : final && final.records.length
-      ? {rcode: final.rcode, authoritative: false, server: final.server, zone: final.zone === null ? null : fqdn(final.zone), records: final.records}
+      ? {rcode: final.rcode, authoritative: false, server: final.server, zone: final.zone === null ? null : fqdn(final.zone), records: final.records, sources: final.records.map((r) => provenance.get(r) ?? null)}
       : null
   return {
     name: fqdn(qname),

@@ -38,7 +38,7 @@ export interface TraceJson {
   type: string
   kind: TraceResult['kind']
   steps: TraceStepJson[]
-  answer: {rcode: string, authoritative: boolean, zone: string | null, server: {name: string | null, address: string} | null, records: RecordJson[]} | null
+  answer: {rcode: string, authoritative: boolean, zone: string | null, server: {name: string | null, address: string} | null, records: (RecordJson & {aa: boolean | null, server: {name: string | null, address: string} | null})[]} | null
   problems: Problem[]
   stats: TraceResult['stats']
   servers: {address: string, name: string | null, zone: string | null, queries: number, rttMs: {min: number | null, median: number | null, max: number | null}, outcomes: Record<string, number>}[]
@@ -85,7 +85,11 @@ export function traceToJson(r: TraceResult): TraceJson {
       ...(s.soa ? {soa: recordJson(s.soa)} : {}),
     })),
     answer: r.answer
-      ? {rcode: r.answer.rcode, authoritative: r.answer.authoritative, zone: r.answer.zone, server: r.answer.server ? serverJson(r.answer.server) : null, records: r.answer.records.map(recordJson)}
+      ? {rcode: r.answer.rcode, authoritative: r.answer.authoritative, zone: r.answer.zone, server: r.answer.server ? serverJson(r.answer.server) : null, records: r.answer.records.map((rr, i) => {
+          // Every RRset says whether the reply that carried it was authoritative, and who sent it.
+          const src = r.answer!.sources?.[i]
+          return {...recordJson(rr), aa: src ? src.aa : null, server: src ? serverJson(src.server) : null}
+        })}
       : null,
     problems: r.problems,
     stats: r.stats,
@@ -148,7 +152,7 @@ export function renderTrace(j: TraceJson, opts: {verbose?: boolean} = {}): strin
     const auth = j.answer.authoritative ? chalk.green.bold('authoritative') : chalk.red.bold('NOT authoritative')
     const from = j.answer.server ? ` from ${serverText(j.answer.server)}` : ''
     out.push(chalk.bold(`;; ${j.kind === 'answer' ? 'ANSWER' : j.kind.toUpperCase()} ${j.answer.rcode}, ${auth}${from}${j.answer.zone ? `, zone ${j.answer.zone}` : ''}`))
-    for (const r of j.answer.records) out.push(`${r.name}\t${r.ttl}\t${r.class}\t${r.type}\t${r.data}`)
+    for (const r of j.answer.records) out.push(`${r.name}\t${r.ttl}\t${r.class}\t${r.type}\t${r.data}${r.aa === false ? chalk.red('\t; NOT authoritative') : ''}`)
   } else {
     out.push(chalk.red.bold(`;; no answer: ${j.problems.at(-1)?.message ?? 'resolution failed'}`))
   }

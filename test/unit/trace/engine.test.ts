@@ -264,3 +264,17 @@ describe('NS labels', () => {
     expect(r.answer?.records.map((x: any) => x.data)).toEqual(['192.0.2.77'])
   })
 })
+
+describe('per-record provenance', () => {
+  it('marks every record of the answer chain with the AA flag and the server that gave it', () => {
+    const r = run(world, {name: 'alias.example.test'})
+    expect(r.answer?.sources.map((s) => `${s?.aa} ${s?.server.address}`)).toEqual(['true 192.0.2.53', 'true 192.0.2.53'])
+  })
+
+  it('marks a non-authoritative fallback answer as such', () => {
+    const noaa: Handler = (q, t) => (q === 'www.example.test' ? {aa: false, answers: [rr(q, 'A', '192.0.2.10')]} : example(q, t))
+    const r = run({...world, '192.0.2.53': noaa, '192.0.2.54': noaa}, {name: 'www.example.test'})
+    expect(r.answer?.authoritative).toBe(false)
+    expect(r.answer?.sources[0]?.aa).toBe(false)
+  })
+})
