@@ -16,7 +16,8 @@ if (argv.length === 1 && argv[0] === '--version') {
 
 async function main() {
   try {
-    const {flush, run} = await import('@oclif/core')
+    // Only what running a command needs, not the whole of @oclif/core.
+    const [{run}, {flush}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush')])
     await run(argv, import.meta.url)
     await flush()
   } catch (err) {

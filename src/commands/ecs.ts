@@ -1,4 +1,6 @@
-import {Args, Flags} from '@oclif/core'
+// Subpath imports: loading the whole of @oclif/core costs start-up time.
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {DnsxCommand} from '../lib/cli/base.js'
 import {createContext, validatePort} from '../lib/cli/context.js'
 import {authorityFlags} from '../lib/cli/flags.js'

@@ -1,6 +1,8 @@
 import {readFileSync} from 'node:fs'
 import {isIP} from 'node:net'
-import {Args, Flags} from '@oclif/core'
+// Subpath imports: loading the whole of @oclif/core costs start-up time.
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {DnsxCommand} from '../lib/cli/base.js'
 import {createContext, parseServerSpec, validatePort} from '../lib/cli/context.js'
 import {UsageError} from '../lib/errors.js'

@@ -1,7 +1,8 @@
 import {writeFileSync} from 'node:fs'
 import {resolve as resolvePath} from 'node:path'
 
-import {Flags} from '@oclif/core'
+// Subpath import: loading the whole of @oclif/core costs start-up time.
+import * as Flags from '@oclif/core/flags'
 import chalk from 'chalk'
 
 import {DnsxCommand} from '../../lib/cli/base.js'

@@ -3,12 +3,15 @@
  * discipline, and one error path that prints one line (or one line of JSON)
  * and sets the documented exit code.
  */
-import {Command, Flags, type Interfaces} from '@oclif/core'
+// Subpath imports: loading the whole of @oclif/core costs start-up time.
+import {Command} from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
+import type {InferredFlags} from '@oclif/core/interfaces'
 import chalk from 'chalk'
 import {DnsxError, EXIT, oneLine} from '../errors.js'
 import {EXIT_CODES_HELP} from './exit-codes.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DnsxCommand)['baseFlags'] & T['flags']>
+export type BaseFlags<T extends typeof Command> = InferredFlags<(typeof DnsxCommand)['baseFlags'] & T['flags']>
 
 /** Flags shared by every command (documented once, meaning the same everywhere). */
 export const commonFlags = {

@@ -2,7 +2,8 @@
  * Flags shared by every command that finds authoritative servers (trace,
  * anycast-probe --zone, ecs): the same names, the same meaning everywhere.
  */
-import {Flags} from '@oclif/core'
+// Subpath import: loading the whole of @oclif/core costs start-up time.
+import * as Flags from '@oclif/core/flags'
 
 export const authorityFlags = {
   'root-hints': Flags.string({description: 'Root hints file (named.root format) instead of the shipped IANA one.', helpGroup: 'RESOLUTION'}),
