@@ -5,7 +5,7 @@
 import {fqdn} from '../dns/names.js'
 import {UsageError} from '../errors.js'
 import {expectation, listOrNone, type ExpectationResult} from '../expect.js'
-import {BASELINE_LABEL, type PolicyKind, type RecordShare, type ServerDisagreement, type ServerSummary, type WeightEstimate} from './analysis.js'
+import {BASELINE_LABEL, type PolicyInference, type PolicyKind, type RecordShare, type ServerDisagreement, type ServerSummary, type WeightEstimate} from './analysis.js'
 import type {EcsFieldMismatch, EcsStatus, ScopeMeaning} from './compliance.js'
 import type {ExplorerStats} from './explore.js'
 import {countrySubnets, type FamilySelection} from './presets.js'
@@ -57,15 +57,7 @@ export interface EcsJson {
   qps: number
   results: EcsResultJson[]
   groups: EcsGroupJson[]
-  policy: {
-    kind: PolicyKind
-    weights: WeightEstimate[]
-    records: RecordShare[]
-    pool: string[]
-    explanation: string
-    caveats: string[]
-    evidence: EcsRunResult['analysis']['policy']['evidence']
-  }
+  policy: PolicyInference
   behaviour: ServerSummary[]
   disagreements: ServerDisagreement[]
   explore: {
@@ -164,15 +156,7 @@ export function buildEcsJson(input: BuildEcsJsonInput): EcsJson {
       error: r.error,
     })),
     groups,
-    policy: {
-      kind: a.policy.kind,
-      weights: a.policy.weights,
-      records: a.policy.records,
-      pool: a.policy.pool,
-      explanation: a.policy.explanation,
-      caveats: a.policy.caveats,
-      evidence: a.policy.evidence,
-    },
+    policy: a.policy,
     behaviour: a.servers,
     disagreements: a.disagreements,
     explore: ex
