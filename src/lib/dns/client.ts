@@ -142,7 +142,9 @@ export class DnsClient {
       const id = this.nextId() & 0xffff
       const wire = encodeQuery({id, question: opts.question, rd: opts.rd, cd: opts.cd, edns})
       report.wire.query = wire.toString('hex')
-      const accept = makeAcceptor(id, opts.question)
+      // The acceptor decodes each candidate reply; keep the one it accepts.
+      let accepted: DnsMessage | null = null
+      const accept = makeAcceptor(id, opts.question, (m) => (accepted = m))
       const t0 = clock.now()
       const transportName = useTcp ? 'tcp' : 'udp'
       const result = useTcp
@@ -180,7 +182,7 @@ export class DnsClient {
       // An accepted reply.
       attempt.bytesReceived = result.data.length
       report.bytesReceived += result.data.length
-      const msg = decodeMessage(result.data) // acceptor already proved it decodes
+      const msg = accepted ?? decodeMessage(result.data)
       report.error = null
       if (!useTcp && msg.flags.tc && (opts.tcpOnTruncation ?? true)) {
         attempt.outcome = 'truncated'
@@ -223,7 +225,7 @@ export class DnsClient {
  * question (name case-insensitively, type, class), and well-formed. FORMERR
  * and NOTIMP replies may omit the question (RFC 6891 §7 servers often do).
  */
-export function makeAcceptor(id: number, question: Question): (d: Datagram) => Verdict {
+export function makeAcceptor(id: number, question: Question, onAccept?: (msg: DnsMessage) => void): (d: Datagram) => Verdict {
   return (d) => {
     if (d.data.length < 12) return `short packet (${d.data.length} bytes)`
     const rid = d.data.readUInt16BE(0)
@@ -235,11 +237,12 @@ export function makeAcceptor(id: number, question: Question): (d: Datagram) => V
       return err instanceof MalformedMessageError ? err.message : `undecodable reply: ${(err as Error).message}`
     }
     if (!msg.flags.qr) return 'not a response (QR=0)'
-    if (msg.questions.length === 0 && (msg.rcode === 'FORMERR' || msg.rcode === 'NOTIMP' || msg.rcode === 'BADVERS')) return true
-    if (!questionMatches(msg, question)) {
+    const questionlessError = msg.questions.length === 0 && (msg.rcode === 'FORMERR' || msg.rcode === 'NOTIMP' || msg.rcode === 'BADVERS')
+    if (!questionlessError && !questionMatches(msg, question)) {
       const q = msg.questions[0]
       return q ? `wrong question ${q.name} ${q.class} ${q.type}` : 'reply has no question'
     }
+    onAccept?.(msg)
     return true
   }
 }
