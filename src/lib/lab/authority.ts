@@ -356,10 +356,11 @@ interface LookupResult {
   scope?: number
 }
 
-const RCODE = {NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, YXDOMAIN: 6, BADVERS: 16} as const
-const FLAG_AA = 0x0400
-const FLAG_RD = 0x0100
-const FLAG_CD = 0x0010
+/** Rcode values and header flags shared by the lab's servers and its resolver. */
+export const RCODE = {NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, YXDOMAIN: 6, BADVERS: 16} as const
+export const FLAG_AA = 0x0400
+export const FLAG_RD = 0x0100
+export const FLAG_CD = 0x0010
 const OPCODE_MASK = 0x7800
 const DNSSEC_OK = 0x8000
 const MAX_CHASE = 16

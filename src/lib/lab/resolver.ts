@@ -10,7 +10,7 @@
 import dnsPacket from 'dns-packet'
 
 import {packetTypeName, type Rr, typeName} from '../dns/zonefile.js'
-import {findOpt, readEdns, type ServerIdentity} from './authority.js'
+import {FLAG_AA, FLAG_CD, FLAG_RD, RCODE, findOpt, readEdns, type ServerIdentity} from './authority.js'
 import {canon, isAtOrBelow} from './names.js'
 
 /** How the resolver reaches name servers: one query in, the server's response (or null) out. */
@@ -67,14 +67,8 @@ interface CacheEntry {
   ageSeconds: number
 }
 
-const NOERROR = 0
-const SERVFAIL = 2
-const NXDOMAIN = 3
-const REFUSED = 5
-const FLAG_AA = 0x0400
-const FLAG_RD = 0x0100
+const {NOERROR, SERVFAIL, NXDOMAIN, REFUSED} = RCODE
 const FLAG_RA = 0x0080
-const FLAG_CD = 0x0010
 
 function rcodeOf(p: dnsPacket.Packet): number {
   return ((p.flags ?? 0) & 0xf) | ((findOpt(p)?.extendedRcode ?? 0) << 4)
