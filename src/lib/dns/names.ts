@@ -1,67 +1,158 @@
 /**
- * Domain names as dnsx handles them: presentation strings, absolute, with no
- * trailing dot internally ("" is the root), compared case-insensitively.
+ * Domain names, the one home for them in dnsx.
  *
- * Validation follows RFC 1035 §2.3.4: labels of 1..63 octets, a whole name of
- * at most 255 octets in wire form (length bytes included).
+ * A name is a presentation string (RFC 1035 §5.1): absolute, without the trailing dot, labels
+ * separated by dots, with `\.`, `\\` and `\DDD` escapes for octets that are not plain
+ * printable characters. The root is `''`; `fqdn()` gives the form with the dot (`.` for the root).
+ * Every function here accepts the root as `''` or `.`, and names with or without a trailing dot.
+ *
+ * Internally a name is a list of labels, each a string of octets (a Buffer). Comparisons fold
+ * ASCII case only (RFC 4343); canonical order and wire forms follow RFC 4034 §6.
  */
-import {UsageError} from '../errors.js'
+import {DataError, UsageError} from '../errors.js'
 
 export const MAX_LABEL = 63
 export const MAX_NAME_WIRE = 255
 
-/** Normalise a user-given name: strip one trailing dot; "." and "@" mean the root. */
-export function normalizeName(input: string): string {
-  let n = input.trim()
-  if (n === '.' || n === '') return n === '.' ? '' : n
-  if (n.endsWith('.') && !n.endsWith('\\.')) n = n.slice(0, -1)
-  return n
-}
+/** Names made only of these characters need no escape handling (the fast path). */
+const PLAIN = /^[A-Za-z0-9_*\-.]*$/
 
-/** Split a name into labels (no escapes: dnsx does not accept dots inside labels). */
-export function labels(name: string): string[] {
-  return name === '' ? [] : name.split('.')
-}
-
-/** Length of the name in wire form (RFC 1035): sum of (1 + label) plus the root byte. */
-export function wireLength(name: string): number {
-  return labels(name).reduce((n, l) => n + 1 + Buffer.byteLength(l), 1)
-}
+// ---------------------------------------------------------------------------------------------
+// Labels
 
 /**
- * Validate a query name given by a user. Returns the normalised name
- * (no trailing dot, "" for the root) or throws a UsageError (exit 2).
+ * The labels of a name as octet strings (root → `[]`). Escapes are decoded; a label over 63
+ * octets or a name over 255 octets in wire form is refused (DataError).
  */
-export function validateName(input: string, what = 'name'): string {
-  if (input === undefined || input === null || input.trim() === '') {
-    throw new UsageError(`${what} is empty`, 'bad-name')
+export function nameLabels(name: string): Buffer[] {
+  const labels = parseLabels(name)
+  let wire = 1
+  for (const l of labels) {
+    if (l.length > MAX_LABEL) throw new DataError(`label of ${l.length} octets in name ${JSON.stringify(name.slice(0, 80))} (at most ${MAX_LABEL})`)
+    wire += l.length + 1
   }
-  if (/\s/.test(input.trim())) throw new UsageError(`${what} "${input}" contains white space`, 'bad-name')
-  const name = normalizeName(input)
-  if (name === '') return ''
-  const ls = labels(name)
-  for (const l of ls) {
-    if (l.length === 0) throw new UsageError(`${what} "${input}" has an empty label`, 'bad-name')
-    const len = Buffer.byteLength(l)
-    if (len > MAX_LABEL) {
-      throw new UsageError(`${what} has a ${len}-octet label; a label may have at most ${MAX_LABEL}`, 'bad-name')
+  if (wire > MAX_NAME_WIRE) throw new DataError(`name of ${wire} octets in wire form (at most ${MAX_NAME_WIRE})`)
+  return labels
+}
+
+/** The labels of a name with escapes decoded, without the length limits (for measuring). */
+function parseLabels(name: string): Buffer[] {
+  if (name === '' || name === '.') return []
+  const labels: Buffer[] = []
+  if (PLAIN.test(name)) {
+    const parts = name.split('.')
+    if (parts[parts.length - 1] === '') parts.pop()
+    for (const p of parts) {
+      if (p === '') throw new DataError(`empty label in name ${JSON.stringify(name)}`)
+      labels.push(Buffer.from(p, 'latin1'))
     }
+  } else {
+    let cur: number[] = []
+    let sawDot = false
+    for (let i = 0; i < name.length;) {
+      const ch = name[i]!
+      sawDot = false
+      if (ch === '\\') {
+        const digits = /^\d{3}/.exec(name.slice(i + 1, i + 4))
+        if (digits) {
+          const v = Number(digits[0])
+          if (v > 255) throw new DataError(`invalid escape \\${digits[0]} in name ${JSON.stringify(name)}`)
+          cur.push(v)
+          i += 4
+          continue
+        }
+        const cp = name.codePointAt(i + 1)
+        if (cp === undefined) throw new DataError(`dangling escape in name ${JSON.stringify(name)}`)
+        const s = String.fromCodePoint(cp)
+        cur.push(...Buffer.from(s, 'utf8'))
+        i += 1 + s.length
+        continue
+      }
+      if (ch === '.') {
+        if (cur.length === 0) throw new DataError(`empty label in name ${JSON.stringify(name)}`)
+        labels.push(Buffer.from(cur))
+        cur = []
+        sawDot = true
+        i++
+        continue
+      }
+      const cp = name.codePointAt(i)!
+      const s = String.fromCodePoint(cp)
+      cur.push(...Buffer.from(s, 'utf8'))
+      i += s.length
+    }
+    if (cur.length > 0) labels.push(Buffer.from(cur))
+    else if (!sawDot) throw new DataError(`empty label in name ${JSON.stringify(name)}`)
   }
-  const wire = wireLength(name)
-  if (wire > MAX_NAME_WIRE) {
-    throw new UsageError(`${what} is ${wire} octets in wire form; a name may have at most ${MAX_NAME_WIRE}`, 'bad-name')
-  }
-  return name
+  return labels
 }
 
-/** Case-insensitive equality of two names (ASCII case folding, RFC 4343). */
-export function nameEquals(a: string, b: string): boolean {
-  return normalizeName(a).toLowerCase() === normalizeName(b).toLowerCase()
+/** One label in presentation form: `.` `\\` and the zone-file specials escaped, non-printable octets as `\DDD`. */
+export function formatLabel(label: Uint8Array): string {
+  let s = ''
+  for (const b of label) {
+    if (b === 0x2e || b === 0x5c || b === 0x22 || b === 0x28 || b === 0x29 || b === 0x3b || b === 0x40 || b === 0x24) s += '\\' + String.fromCharCode(b)
+    else if (b > 0x20 && b < 0x7f) s += String.fromCharCode(b)
+    else s += '\\' + String(b).padStart(3, '0')
+  }
+  return s
 }
 
-/** Lower-cased, normalised form used as a map key. */
+/** A name from its labels (root → `''`). */
+export function formatLabels(labels: readonly Uint8Array[]): string {
+  return labels.map(formatLabel).join('.')
+}
+
+/** The labels of a name in presentation form (escapes kept, `[]` for the root). */
+export function labels(name: string): string[] {
+  const n = normalizeName(name)
+  if (n === '') return []
+  return n.includes('\\') ? nameLabels(n).map(formatLabel) : n.split('.')
+}
+
+/** Lowercase US-ASCII letters only (RFC 4034 §6.2: other octets are left alone). */
+export function lowercaseOctets(buf: Uint8Array): Buffer {
+  const out = Buffer.from(buf)
+  for (let i = 0; i < out.length; i++) {
+    const b = out[i]!
+    if (b >= 0x41 && b <= 0x5a) out[i] = b + 0x20
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normal forms
+
+/**
+ * The normal form of a name: no trailing dot, `''` for the root, escapes in one canonical
+ * spelling (`a\046b` becomes `a\.b`), case kept. Throws DataError for a name that is not valid.
+ */
+export function normalizeName(input: string): string {
+  if (input === '' || input === '.') return ''
+  if (PLAIN.test(input)) {
+    const n = input.endsWith('.') ? input.slice(0, -1) : input
+    // Anything odd (an empty label, a label over 63 octets, a long name) takes the careful path.
+    if (n.length > 253 || n === '' || n.startsWith('.') || n.includes('..') || /[^.]{64}/.test(n)) return formatLabels(nameLabels(n))
+    return n
+  }
+  return formatLabels(nameLabels(input))
+}
+
+/** The key form of a name: normal form, ASCII letters lowercased (RFC 4343). */
 export function canonicalName(name: string): string {
-  return normalizeName(name).toLowerCase()
+  if (PLAIN.test(name)) return normalizeName(name).toLowerCase()
+  return formatLabels(nameLabels(name).map(lowercaseOctets))
+}
+
+/** Presentation form with the trailing dot (`.` for the root). */
+export function fqdn(name: string): string {
+  const n = normalizeName(name)
+  return n === '' ? '.' : n + '.'
+}
+
+/** Case-insensitive equality of two names (RFC 4343). */
+export function nameEquals(a: string, b: string): boolean {
+  return canonicalName(a) === canonicalName(b)
 }
 
 /** True when `name` is `zone` or below it. The root contains every name. */
@@ -69,30 +160,139 @@ export function isSubdomain(name: string, zone: string): boolean {
   const n = canonicalName(name)
   const z = canonicalName(zone)
   if (z === '') return true
-  return n === z || n.endsWith('.' + z)
+  if (n === z) return true
+  if (!n.endsWith('.' + z)) return false
+  if (!n.includes('\\')) return true
+  // An escaped dot is not a label boundary: compare label by label.
+  const ln = labels(n)
+  const lz = labels(z)
+  return ln.length > lz.length && lz.every((l, i) => l === ln[ln.length - lz.length + i])
 }
 
-/** The parent of a name ("" for a TLD; null for the root). */
+/** The parent of a name (`''` for a TLD; null for the root). */
 export function parentName(name: string): string | null {
-  const n = normalizeName(name)
-  if (n === '') return null
-  const i = n.indexOf('.')
-  return i === -1 ? '' : n.slice(i + 1)
+  const ls = labels(name)
+  if (ls.length === 0) return null
+  return ls.slice(1).join('.')
 }
 
 /** Number of labels in a name (0 for the root). */
 export function labelCount(name: string): number {
-  return labels(normalizeName(name)).length
+  const n = normalizeName(name)
+  if (n === '') return 0
+  return n.includes('\\') ? nameLabels(n).length : n.split('.').length
 }
 
-/** The name cut to its last `count` labels (ancestor at that depth). */
+/** The name cut to its last `count` labels (its ancestor with that many labels). */
 export function ancestorAt(name: string, count: number): string {
-  const ls = labels(normalizeName(name))
+  const ls = labels(name)
   return ls.slice(Math.max(0, ls.length - count)).join('.')
 }
 
-/** Presentation form with the trailing dot ("." for the root). */
-export function fqdn(name: string): string {
+/** `label.name`, with `label` in presentation form (e.g. `*`). */
+export function prependLabel(label: string, name: string): string {
   const n = normalizeName(name)
-  return n === '' ? '.' : n + '.'
+  return n === '' ? label : `${label}.${n}`
+}
+
+/** Length of the name in wire form (RFC 1035): each label plus its length octet, plus the root octet. */
+export function wireLength(name: string): number {
+  return parseLabels(name).reduce((n, l) => n + 1 + l.length, 1)
+}
+
+/** RRSIG Labels-field value for an owner name: labels, not counting a leading `*` (RFC 4034 §3.1.3). */
+export function rrsigLabelCount(name: string): number {
+  const ls = nameLabels(name)
+  return ls.length > 0 && ls[0]!.length === 1 && ls[0]![0] === 0x2a ? ls.length - 1 : ls.length
+}
+
+/** Longest common ancestor of two names (case-insensitive), in key form. */
+export function commonAncestor(a: string, b: string): string {
+  const la = nameLabels(a).map(lowercaseOctets).reverse()
+  const lb = nameLabels(b).map(lowercaseOctets).reverse()
+  const common: Buffer[] = []
+  for (let i = 0; i < Math.min(la.length, lb.length); i++) {
+    if (!la[i]!.equals(lb[i]!)) break
+    common.push(la[i]!)
+  }
+  return formatLabels(common.reverse())
+}
+
+/**
+ * Canonical DNS name order (RFC 4034 §6.1): label by label from the rightmost, lowercased,
+ * as left-justified unsigned octet strings; a name sorts before its descendants.
+ */
+export function compareNames(a: string, b: string): number {
+  const la = nameLabels(a).map(lowercaseOctets).reverse()
+  const lb = nameLabels(b).map(lowercaseOctets).reverse()
+  const n = Math.min(la.length, lb.length)
+  for (let i = 0; i < n; i++) {
+    const c = Buffer.compare(la[i]!, lb[i]!)
+    if (c !== 0) return c
+  }
+  return la.length - lb.length
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire forms
+
+function labelsToWire(ls: readonly Uint8Array[]): Buffer {
+  const parts: Buffer[] = []
+  for (const l of ls) parts.push(Buffer.from([l.length]), Buffer.from(l))
+  parts.push(Buffer.from([0]))
+  return Buffer.concat(parts)
+}
+
+/** Uncompressed wire form of a name, case preserved. */
+export function nameToWire(name: string): Buffer {
+  return labelsToWire(nameLabels(name))
+}
+
+/** Canonical wire form of a name (RFC 4034 §6.2): uncompressed, US-ASCII letters lowercased. */
+export function canonicalNameWire(name: string): Buffer {
+  return labelsToWire(nameLabels(name).map(lowercaseOctets))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names given by users
+
+/** Control octets given unescaped in a name (C0, DEL): bad input, never sent as they are. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/
+
+/** An input string as it may be shown in a message: control and non-ASCII characters escaped. */
+export function printable(input: string, max = 80): string {
+  let s = ''
+  for (const ch of input.length > max ? input.slice(0, max) : input) {
+    const c = ch.codePointAt(0)!
+    s += c < 0x20 || c === 0x7f ? `\\${String(c).padStart(3, '0')}` : c > 0x7e && c < 0xa0 ? `\\u{${c.toString(16)}}` : ch
+  }
+  return input.length > max ? s + '…' : s
+}
+
+/**
+ * Validate a name given by a user: presentation escapes are decoded as RFC 1035 says
+ * (`a\046b.test` is one label holding a dot, `\000` a zero octet); white space and control
+ * characters given unescaped are refused, as are empty labels, labels over 63 octets and names
+ * over 255 octets. Returns the normal form; throws UsageError (exit 2).
+ */
+export function validateName(input: string, what = 'name'): string {
+  if (input === undefined || input === null || input.trim() === '') throw new UsageError(`${what} is empty`, 'bad-name')
+  const text = input.trim()
+  if (CONTROL.test(text)) throw new UsageError(`${what} "${printable(text)}" contains a control character; write it as \\DDD if it is really part of the name`, 'bad-name')
+  if (/\s/.test(text)) throw new UsageError(`${what} "${printable(text)}" contains white space`, 'bad-name')
+  if (text === '.') return ''
+  let ls: Buffer[]
+  try {
+    ls = parseLabels(text)
+  } catch (err) {
+    const why = (err as Error).message
+    if (/empty label/.test(why)) throw new UsageError(`${what} "${printable(text)}" has an empty label`, 'bad-name')
+    throw new UsageError(`${what} "${printable(text)}": ${why}`, 'bad-name')
+  }
+  const long = ls.find((l) => l.length > MAX_LABEL)
+  if (long) throw new UsageError(`${what} has a ${long.length}-octet label; a label may have at most ${MAX_LABEL}`, 'bad-name')
+  const wire = ls.reduce((n, l) => n + 1 + l.length, 1)
+  if (wire > MAX_NAME_WIRE) throw new UsageError(`${what} is ${wire} octets in wire form; a name may have at most ${MAX_NAME_WIRE}`, 'bad-name')
+  return formatLabels(ls)
 }
