@@ -78,7 +78,11 @@ function message(q: ExchangeOptions['question'], opts: {nsid?: string; txt?: str
       ecs: null,
       cookie: null,
       ede: [],
+      z: 0,
+      padding: null,
     },
+    counts: {question: 1, answer: opts.txt === undefined ? 0 : 1, authority: 0, additional: 1},
+    size: 0,
   }
 }
 

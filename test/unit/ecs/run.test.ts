@@ -405,7 +405,9 @@ function message(answers: string[], ecs: {family: number; address: string; sourc
     answers: answers.map((a) => ({name: 'x.test', type: 'A', class: 'IN', ttl: 60, data: a})) as DnsMessage['answers'],
     authorities: [],
     additionals: [],
-    edns: {version: 0, udpPayload: 1232, do: false, extendedRcode: 0, options: [], nsid: null, ecs: ecs ? {...ecs, problems: []} : null, cookie: null, ede: []},
+    edns: {version: 0, udpPayload: 1232, do: false, extendedRcode: 0, options: [], nsid: null, ecs: ecs ? {...ecs, problems: []} : null, cookie: null, ede: [], z: 0, padding: null},
+    counts: {question: 1, answer: answers.length, authority: 0, additional: 1},
+    size: 0,
   }
 }
 

@@ -33,6 +33,8 @@ function msg(p: Reply): DnsMessage {
     authorities: p.authorities ?? [],
     additionals: p.additionals ?? [],
     edns: null,
+    counts: {question: 0, answer: 0, authority: 0, additional: 0},
+    size: 0,
   }
 }
 
