@@ -34,11 +34,11 @@ export function answerFor(query: any, extra: Partial<any> = {}): any {
 }
 
 export async function startFakeServer(handler: Handler, opts: {tcpSplit?: boolean, coalesce?: boolean} = {}): Promise<FakeServer> {
-  const udp = dgram.createSocket('udp4')
+  let udp = dgram.createSocket('udp4')
   let udpCount = 0
   let tcpCount = 0
   let lastClient: {address: string, port: number} | null = null
-  udp.on('message', (raw, rinfo) => {
+  const onMessage = (raw: Buffer, rinfo: dgram.RemoteInfo) => {
     udpCount++
     lastClient = {address: rinfo.address, port: rinfo.port}
     let query: any = null
@@ -52,9 +52,7 @@ export async function startFakeServer(handler: Handler, opts: {tcpSplit?: boolea
       if (a.kind === 'reply') udp.send(dnsPacket.encode(a.packet), rinfo.port, rinfo.address)
       else if (a.kind === 'raw') udp.send(a.data, rinfo.port, rinfo.address)
     }
-  })
-  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()))
-  const port = udp.address().port
+  }
   const sockets = new Set<net.Socket>()
   const tcp = net.createServer((sock) => {
     sockets.add(sock)
@@ -90,10 +88,27 @@ export async function startFakeServer(handler: Handler, opts: {tcpSplit?: boolea
       }
     })
   })
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject)
-    tcp.listen(port, '127.0.0.1', () => resolve())
-  })
+  // The UDP port is ephemeral; the same TCP port may be taken by another test: try others.
+  let port = 0
+  for (let attempt = 0; ; attempt++) {
+    udp.on('message', onMessage)
+    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()))
+    port = udp.address().port
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject)
+        tcp.listen(port, '127.0.0.1', () => {
+          tcp.off('error', reject)
+          resolve()
+        })
+      })
+      break
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 50) throw err
+      udp.close()
+      udp = dgram.createSocket('udp4')
+    }
+  }
   return {
     port,
     get udpCount() {
