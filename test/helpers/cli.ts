@@ -4,7 +4,7 @@
  */
 import {spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import AjvModule from 'ajv'
 
 // ajv is CommonJS: under NodeNext its default export is the module object.
@@ -49,4 +49,18 @@ export function schemaValidator(name: string): (data: unknown) => string[] {
   ajv.addSchema(load('common'), 'common.json')
   const validate = ajv.compile(load(name))
   return (data) => (validate(data) ? [] : (validate.errors ?? []).map((e: any) => `${e.instancePath} ${e.message}`))
+}
+
+/**
+ * Whether a prerequisite of a test is met. When it is not, a test may be skipped on a developer's
+ * machine, but under `CI=true` a missing prerequisite is a failure: nothing is quietly skipped there.
+ */
+export function available(ok: boolean, what: string): boolean {
+  if (!ok && process.env.CI) throw new Error(`${what}: required under CI=true (a skip here would hide a test)`)
+  return ok
+}
+
+/** True when `dist/` has the given built file (e.g. `commands/ecs.js`); under CI, missing means failure. */
+export function built(file: string): boolean {
+  return available(existsSync(fileURLToPath(new URL(`../../dist/${file}`, import.meta.url))), `dist/${file} is missing`)
 }

@@ -14,11 +14,11 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import AjvModule from 'ajv'
 import {realDnsAvailable, startRealWorld, type RealWorld, type ServerSpec, type WorldSpec} from '../harness/realdns.js'
+import {built} from '../helpers/cli.js'
 
 const avail = realDnsAvailable()
 if (!avail.ok) console.warn(`[anycast-real.test] skipping real-DNS tests, missing: ${avail.missing.join(', ')}`)
-const built = fs.existsSync(new URL('../../dist/commands/anycast-probe.js', import.meta.url))
-if (avail.ok && !built) console.warn('[anycast-real.test] skipping: run `npm run build` first (dist/commands/anycast-probe.js is missing)')
+const isBuilt = built('commands/anycast-probe.js')
 
 const W = {
   resolver: '127.0.0.53',
@@ -82,7 +82,7 @@ function validator(): (data: unknown) => string[] {
   return (data) => (validate(data) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`))
 }
 
-describe.skipIf(!avail.ok || !built)('anycast-probe against real Knot, NSD and BIND', () => {
+describe.skipIf(!avail.ok || !isBuilt)('anycast-probe against real Knot, NSD and BIND', () => {
   let world: RealWorld
   let hints: string
   const validate = validator()

@@ -164,10 +164,12 @@ describe.skipIf(!avail.ok)('real DNS harness (standard world)', () => {
       dig(`@${E.dead.address}`, '+tries=1', '+timeout=1', `www.${E.dead.zone}`),
       dig(`@${E.blackhole.address}`, '+tries=1', '+timeout=1', `www.${E.blackhole.zone}`),
     ])
+    // What dig says tells the two apart (an ICMP refusal against silence); how long each took
+    // is the machine's business, not an assertion.
     expect(dead.stdout + dead.stderr).toMatch(/connection refused/)
-    expect(dead.ms).toBeLessThan(900)
+    expect(dead.stdout + dead.stderr).not.toMatch(/timed out/)
     expect(hole.stdout + hole.stderr).toMatch(/timed out/)
-    expect(hole.ms).toBeGreaterThanOrEqual(900)
+    expect(hole.stdout + hole.stderr).not.toMatch(/connection refused/)
   })
 
   it('resolves recursively through Unbound, following the cross-zone CNAME', async () => {
@@ -295,13 +297,12 @@ describe.skipIf(!avail.ok)('real DNS harness (side by side, failures)', () => {
   })
 
   it('fails startup with the daemon logs when a zone does not load', async () => {
-    const t = Date.now()
     const p = startRealWorld({
       startupTimeoutMs: 1500,
       servers: [{id: 'broken', software: 'knot', addresses: ['192.0.2.1'], zones: [{origin: 'broken.test', text: 'this is not a zone\n'}]}],
     })
+    // Bounded by startupTimeoutMs (and the test's own timeout), not by a wall-clock assertion.
     await expect(p).rejects.toThrow(/broken did not answer zone broken\.test\. SOA[\s\S]*--- broken/)
-    expect(Date.now() - t).toBeLessThan(5000)
   })
 
   it('rejects addresses outside the allowed ranges', async () => {

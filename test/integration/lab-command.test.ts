@@ -12,7 +12,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {isolationProblem} from '../../src/lib/lab/virtual.js'
-import {BIN, ROOT, runCli} from '../helpers/cli.js'
+import {BIN, ROOT, available, runCli} from '../helpers/cli.js'
 
 function which(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name} || test -x /usr/sbin/${name} || test -x /sbin/${name}`], {stdio: 'ignore'}).status === 0
@@ -122,7 +122,7 @@ const TOOLS = ['unshare', 'mount', 'ip', 'dig', 'drill', 'kdig']
 const missing = TOOLS.filter((t) => !which(t))
 const namespaces = missing.length === 0 && spawnSync('unshare', ['-rnm', 'true'], {stdio: 'ignore'}).status === 0
 
-describe.skipIf(!namespaces && !process.env.CI)('dnsx lab serve --bind-virtual (in a network namespace)', () => {
+describe.skipIf(!available(namespaces, `network namespaces or tools (${missing.join(', ') || 'unshare'})`))('dnsx lab serve --bind-virtual (in a network namespace)', () => {
   let dir: string
   let result: {code: number | null, stdout: string, stderr: string}
   const section = (name: string): string => {

@@ -147,13 +147,15 @@ describe.skipIf(!avail.ok)('dnsx race on real sockets (namespace)', () => {
       ['203.0.113.10', 'connected'],
     ])
     const [v6, v4] = j.attempts
-    expect(v4!.plannedStartMs - v6!.startMs).toBeGreaterThanOrEqual(240)
-    expect(v4!.plannedStartMs - v6!.startMs).toBeLessThanOrEqual(250.2)
-    expect(v4!.startMs - v4!.plannedStartMs).toBeLessThan(100)
+    // The 250 ms Connection Attempt Delay is the scheduler's logic, tested on an injected clock
+    // (scheduler.test.ts); on real sockets only the order is the kernel's to keep.
+    expect(v4!.trigger).toBe('attempt-delay')
+    expect(v4!.plannedStartMs).toBeGreaterThan(v6!.startMs)
+    expect(v4!.startMs).toBeGreaterThanOrEqual(v4!.plannedStartMs)
     expect(j.winner).toMatchObject({address: '203.0.113.10', family: 'ipv4', localAddress: '203.0.113.10'})
     expect(j.probes).toMatchObject([{address: '2001:db8:ee::11', outcome: 'timed out'}])
     expect(j.verdicts[0]).toMatchObject({family: 'ipv6', status: 'black-holed', hiddenByFallback: true})
-    expect(j.verdicts[0]!.message).toMatch(/^IPv6: black-holed, no answer from 2001:db8:ee::11 in 600 ms \(race and follow-up probe\); Happy Eyeballs hid it by falling back to IPv4 after 25\d ms$/)
+    expect(j.verdicts[0]!.message).toMatch(/^IPv6: black-holed, no answer from 2001:db8:ee::11 in 600 ms \(race and follow-up probe\); Happy Eyeballs hid it by falling back to IPv4 after \d+ ms$/)
     // The OS's getaddrinfo (glibc, through the namespace's files and DNS) agrees with RFC 6724 here.
     expect(j.getaddrinfo).toMatchObject({error: null, sameOrder: true})
     expect(j.getaddrinfo!.addresses).toEqual(['2001:db8:ee::11', '203.0.113.10'])
@@ -166,7 +168,7 @@ describe.skipIf(!avail.ok)('dnsx race on real sockets (namespace)', () => {
     expect(r.stdout).toMatch(/^ {4}1 {2}2001:db8:ee::11 {2}v6 .* cancelled .*├─+○$/m)
     expect(r.stdout).toMatch(/^ {4}2 {2}203\.0\.113\.10 {5}v4 .* connected .*●$/m)
     expect(r.stdout).toMatch(/^ {3}getaddrinfo: 2001:db8:ee::11, 203\.0\.113\.10 {2}same order$/m)
-    expect(r.stdout).toMatch(/^ {3}probe 2001:db8:ee::11 {2}after the race: no answer in 30\d ms$/m)
+    expect(r.stdout).toMatch(/^ {3}probe 2001:db8:ee::11 {2}after the race: no answer in \d+ ms$/m)
     expect(r.stdout).toMatch(/^ {3}IPv6: black-holed/m)
   })
 
@@ -179,7 +181,9 @@ describe.skipIf(!avail.ok)('dnsx race on real sockets (namespace)', () => {
       ['2001:db8:ee::13', 'refused', 'ECONNREFUSED'],
       ['203.0.113.13', 'refused', 'ECONNREFUSED'],
     ])
-    expect(j.attempts[1]!.startMs - j.attempts[0]!.startMs).toBeLessThan(100)
+    // The second attempt starts on the first's failure, not after the delay: it was planned sooner.
+    expect(j.attempts.map((a) => a.trigger)).toEqual(['first', 'previous-failed'])
+    expect(j.attempts[1]!.startMs).toBeGreaterThanOrEqual(j.attempts[0]!.startMs)
     expect(j.verdicts.map((v) => v.status)).toEqual(['refused', 'refused'])
     expect(r.stderr).toMatch(/^error: no connection to refused\.race\.test port 80: every attempt failed$/m)
     const lit = results.get('refused-literal')!

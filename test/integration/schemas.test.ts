@@ -14,10 +14,10 @@ import {STANDARD_EXPECTATIONS as E, STANDARD_WORLD} from '../harness/worlds.js'
 import {BIN, ROOT, runCli, schemaValidator} from '../helpers/cli.js'
 
 /** Why a command cannot be validated here, or null when it can. */
-function missing(command: string): string | null {
-  if (!existsSync(path.join(ROOT, 'dist', 'commands', `${command}.js`))) return `dnsx ${command} does not exist yet (no dist/commands/${command}.js)`
-  if (!existsSync(path.join(ROOT, 'schemas', `${command}.json`))) return `schemas/${command}.json does not exist yet`
-  return null
+/** Every command has a build and a schema: a missing one fails its tests (it is never a skip). */
+function requireCommand(command: string): void {
+  if (!existsSync(path.join(ROOT, 'dist', 'commands', `${command}.js`))) throw new Error(`dist/commands/${command}.js is missing (is the build stale?)`)
+  if (!existsSync(path.join(ROOT, 'schemas', `${command}.json`))) throw new Error(`schemas/${command}.json is missing`)
 }
 
 interface Case {
@@ -92,13 +92,8 @@ function parse(stdout: string, what: string): unknown {
 
 describe('every command\'s --json validates against its schema (lab)', () => {
   for (const c of LAB) {
-    const reason = missing(c.command)
-    if (reason) {
-      process.stderr.write(`[schemas.test] skipping ${c.command}: ${reason}\n`)
-      it.skip(`${c.command} (skipped: ${reason})`, () => {})
-      continue
-    }
     it(`${c.command}: ${c.runs.length} real lab outputs`, async () => {
+      requireCommand(c.command)
       const results = await Promise.all(c.runs.map((args) => runCli([c.command, ...args, '--lab', '--json'], {timeoutMs: 60_000})))
       results.forEach((r, i) => {
         const what = `dnsx ${c.command} ${c.runs[i].join(' ')} --lab --json (exit ${r.code})`
@@ -189,12 +184,8 @@ describe.skipIf(!avail.ok)('every command\'s --json validates against its schema
   afterAll(() => world?.stop())
 
   for (const c of REAL) {
-    const reason = missing(c.command)
-    if (reason) {
-      it.skip(`${c.command} (skipped: ${reason})`, () => {})
-      continue
-    }
     it(`${c.command}: ${c.runs.length} real-server outputs`, async () => {
+      requireCommand(c.command)
       for (const args of c.runs) {
         const argv = args.map((a) => (a === 'ROOT_HINTS' ? hints : a))
         const r = await world.exec([process.execPath, BIN, c.command, ...argv, '--json'], {timeoutMs: 60_000})

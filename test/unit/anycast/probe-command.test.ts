@@ -10,7 +10,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import AjvModule from 'ajv'
 import AnycastProbe from '../../../src/commands/anycast-probe.js'
 import {answerFor, startFakeServer, type Action, type FakeServer} from '../../helpers/fake-server.js'
-import {BIN, ROOT, runCli} from '../../helpers/cli.js'
+import {BIN, ROOT, built, runCli} from '../../helpers/cli.js'
 
 const K_AMS = 'ns1.nl-ams.k.ripe.net'
 const K_TYO = 'ns2.jp-tyo.k.ripe.net'
@@ -189,7 +189,7 @@ describe('anycast-probe command (fake instances on loopback)', () => {
   })
 })
 
-describe.skipIf(!fs.existsSync(new URL('../../../dist/commands/anycast-probe.js', import.meta.url)))('the built CLI (node bin/run.js anycast-probe)', () => {
+describe.skipIf(!built('commands/anycast-probe.js'))('the built CLI (node bin/run.js anycast-probe)', () => {
   let ams: FakeServer
   let silent: FakeServer
   beforeAll(async () => {

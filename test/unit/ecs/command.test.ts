@@ -3,13 +3,11 @@
  * expectations and exit codes. In-process through `Ecs.run` against scripted servers on
  * 127.0.0.1; the same once more through the built CLI when `dist/` has the command.
  */
-import {existsSync} from 'node:fs'
-import {fileURLToPath} from 'node:url'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import ipaddr from 'ipaddr.js'
 import Ecs from '../../../src/commands/ecs.js'
 import {answerFor, startFakeServer, type FakeServer, type Handler} from '../../helpers/fake-server.js'
-import {ROOT, runCli, schemaValidator} from '../../helpers/cli.js'
+import {ROOT, built, runCli, schemaValidator} from '../../helpers/cli.js'
 
 function queryEcs(q: any): {family: number; source: number; ip: string} | null {
   const opt = (q.additionals ?? []).find((a: any) => a.type === 'OPT')
@@ -199,9 +197,7 @@ describe('dnsx ecs (in-process)', () => {
   })
 })
 
-const built = existsSync(fileURLToPath(new URL('../../../dist/commands/ecs.js', import.meta.url)))
-
-describe.skipIf(!built)('dnsx ecs (built CLI)', () => {
+describe.skipIf(!built('commands/ecs.js'))('dnsx ecs (built CLI)', () => {
   it('runs end to end and validates', async () => {
     server = await startFakeServer(geo)
     const r = await runCli(['ecs', 'www.geo.test', ...at(), '--subnet', '198.51.100.0/24', '--json'])

@@ -90,12 +90,15 @@ describe('trace engine', () => {
     expect(r.steps[1].referral?.ns.map((n) => n.label)).toEqual(['in-domain', 'in-domain'])
   })
 
-  it('ignores out-of-bailiwick glue and reports it', () => {
-    // The root's referral carries a bogus www.example.test A: it must not be used.
+  it('never uses an additional record that is not glue, and reports it', () => {
+    // The root's referral to test. carries www.example.test A 203.0.113.66: inside the root's
+    // bailiwick, but not the address of any NS in the referral. It must not become the answer,
+    // and the trace must say it was ignored.
     const r = run(world, {name: 'www.example.test'})
-    expect(r.problems.some((p) => p.code === 'out-of-bailiwick-glue' && /203\.0\.113\.66/.test(p.message))).toBe(false)
-    // It is not an NS name, but it is under test. (the root's bailiwick is everything): accepted as in-bailiwick data, never used as an address.
-    expect(r.answer!.records.map((x: any) => x.data)).not.toContain('203.0.113.66')
+    expect(r.answer!.records.map((x: any) => x.data)).toEqual(['192.0.2.10'])
+    const p = r.problems.filter((x) => /203\.0\.113\.66/.test(x.message))
+    expect(p).toEqual([expect.objectContaining({code: 'unrelated-additional', zone: 'test.', server: '198.51.100.1'})])
+    expect(p[0]!.message).toBe('ignored www.example.test. A 203.0.113.66 in the referral to test.: not the address of any NS it names')
   })
 
   it('follows a CNAME across zones, resolving a glueless NS in a nested sub-trace', () => {
