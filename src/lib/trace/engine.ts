@@ -318,12 +318,16 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       }
       glue.set(owner, [...(glue.get(owner) ?? []), String(rrData(rr))])
     }
-    // Other address records in the additional section are never used; say so
-    // when they lie outside what the server may speak for (cache poisoning bait).
+    // Other address records in the additional section are never used (as Unbound scrubs them);
+    // say so: outside what the server may speak for they are cache-poisoning bait, inside it
+    // they are still not glue for any NS of this referral.
     for (const rr of msg.additionals) {
       const t = rrType(rr)
-      if ((t === 'A' || t === 'AAAA') && !nsNames.includes(rrName(rr)) && parent !== null && !isSubdomain(rrName(rr), parent)) {
+      if ((t !== 'A' && t !== 'AAAA') || nsNames.includes(rrName(rr))) continue
+      if (parent !== null && !isSubdomain(rrName(rr), parent)) {
         problem('out-of-bailiwick-glue', child, server.address, `ignored out-of-bailiwick record ${fqdn(rrName(rr))} ${t} ${rrData(rr)} in the referral to ${fqdn(child)}`)
+      } else {
+        problem('unrelated-additional', child, server.address, `ignored ${fqdn(rrName(rr))} ${t} ${rrData(rr)} in the referral to ${fqdn(child)}: not the address of any NS it names`)
       }
     }
     return nsNames.map((name) => {
