@@ -12,14 +12,14 @@ import {listPresets, type FamilySelection} from '../lib/ecs/presets.js'
 import {buildEcsJson, ecsExpectations, parseAnswerExpectation, POLICY_KINDS, type EcsJson} from '../lib/ecs/report.js'
 import {DEFAULT_CONCURRENCY, DEFAULT_COUNTRIES, DEFAULT_MAX_QUERIES, DEFAULT_QPS, planSubnets, runEcs, type EcsServerTarget} from '../lib/ecs/run.js'
 import {findAuthoritativeServers, serversFromFlags} from '../lib/ecs/servers.js'
-import {parseSubnet} from '../lib/ecs/subnet.js'
+import {parseSubnet} from '../lib/net/cidr.js'
 
 export default class Ecs extends DnsxCommand {
   static override summary = 'Reveal geo, latency and weighted routing policies by asking the authoritative servers with EDNS Client Subnets.'
   static override description = [
     "Finds the name's authoritative servers iteratively (or takes --server ADDR, repeatable) and asks every address of every server directly (RD=0) with each client subnet (RFC 7871), plus two baselines: no ECS at all, and the opt-out source 0.0.0.0/0. Each reply's answers, TTL, rcode and ECS echo are checked: was ECS echoed, do family, source prefix and address match what was sent, and what the scope means (0 = valid for every client; shorter than the source = covers a wider network; longer = the server wants more bits).",
     'Subnets with identical answers are grouped and the policy is named: uniform (ECS changes nothing), subnet-dependent (geolocation or latency routing), weighted (answers vary for a fixed subnet; each share is estimated with a 95% Wilson interval, so use --repeat), multivalue (random subsets of a pool), mixed, or inconclusive (no usable reply at all: exit 3). Servers of the zone that behave or answer differently are named.',
-    `A bare address in --subnet means the /24 (IPv4) or /56 (IPv6) around it, what resolvers send for one client (RFC 7871 §11.1); dnsx query --subnet takes a bare address as a single host instead. Host bits are zeroed, with a note on stderr. Without --subnet, --countries or --preset, access-ISP subnets of ${DEFAULT_COUNTRIES.join(', ')} are used. Country subnets come from data/ecs/prefixes.json: one access-ISP /24 and /56 per country, from BGP-announced prefixes (the file credits its source).`,
+    `A bare address in --subnet means the /24 (IPv4) or /56 (IPv6) around it, what resolvers send for one client (RFC 7871 §11.1); Host bits are zeroed, with a note on stderr. Without --subnet, --countries or --preset, access-ISP subnets of ${DEFAULT_COUNTRIES.join(', ')} are used. Country subnets come from data/ecs/prefixes.json: one access-ISP /24 and /56 per country, from BGP-announced prefixes (the file credits its source).`,
     'Queries are polite: at most --qps per second to each server (all its addresses together) and --concurrency in flight. --explore walks a range with /24 (/56) subnets, skips the space each reply\'s scope covers, and prints a map of the range to answer groups.',
   ].join('\n\n')
 

@@ -3,7 +3,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DnsxCommand} from '../lib/cli/base.js'
 import {createContext, parseServerSpec, validatePort} from '../lib/cli/context.js'
-import {parseSubnet} from '../lib/dns/edns.js'
+import {parseSubnet, subnetNote} from '../lib/net/cidr.js'
 import {makeQuestion} from '../lib/dns/message.js'
 import {NetworkError, UsageError} from '../lib/errors.js'
 import {reportExpectations, type ExpectationResult} from '../lib/expect.js'
@@ -40,7 +40,7 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
     class: Flags.string({char: 'c', description: 'Query class: IN or CH.', default: 'IN'}),
     tcp: Flags.boolean({description: 'Use TCP from the start.'}),
     nsid: Flags.boolean({description: 'Ask for the server\'s NSID (RFC 5001).'}),
-    subnet: Flags.string({description: 'Send EDNS Client Subnet CIDR (RFC 7871); host bits are zeroed.'}),
+    subnet: Flags.string({description: 'Send EDNS Client Subnet CIDR (RFC 7871); host bits are zeroed; a bare address means its /24 or /56 (RFC 7871 §11.1), as in dnsx ecs.'}),
     dnssec: Flags.boolean({description: 'Set the DNSSEC OK bit (shows RRSIGs).'}),
     norecurse: Flags.boolean({description: 'Clear RD (ask the server for its own data only).'}),
     edns: Flags.boolean({description: 'Send EDNS(0) even without --nsid/--subnet/--dnssec.', allowNo: true, default: true}),
@@ -82,7 +82,8 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
     const question = makeQuestion(args.name, type, klass)
     const port = validatePort(flags.port)
     const subnet = flags.subnet === undefined ? null : parseSubnet(flags.subnet)
-    if (subnet?.hostBitsCleared) this.note(`note: --subnet ${flags.subnet} had host bits set; sending ${subnet.cidr} (RFC 7871)`)
+    const subnetSaid = subnet && subnetNote(subnet)
+    if (subnetSaid) this.note(`note: ${subnetSaid}`)
     const family = flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined
     const ctx = await createContext({lab: flags.lab})
     try {

@@ -9,8 +9,11 @@ const BAD_INPUTS: [string, string[], RegExp][] = [
   ['an empty name', ['query', ''], /name is empty/],
   ['a 64-character label', ['query', `${'b'.repeat(64)}.test`], /64-octet label/],
   ['a 256-character name', ['query', [long63, long63, long63, 'c'.repeat(62)].join('.')], /256 octets/],
-  ['--subnet 300.1.1.1/24', ['query', 'x.test', '--subnet', '300.1.1.1/24'], /not an IP address/],
-  ['--subnet 10.0.0.0/40', ['query', 'x.test', '--subnet', '10.0.0.0/40'], /longer than 32 bits/],
+  ['--subnet 300.1.1.1/24', ['query', 'x.test', '--subnet', '300.1.1.1/24'], /not an IPv4 \(dotted quad\) or IPv6 address/],
+  ['--subnet 10.0.0.0/40', ['query', 'x.test', '--subnet', '10.0.0.0/40'], /prefix length 40 is out of range for IPv4/],
+  // One CIDR module: query and ecs refuse the same integer-written address.
+  ['query --subnet 3232235777/24', ['query', 'x.test', '--subnet', '3232235777/24'], /"3232235777" is not an IPv4 \(dotted quad\)/],
+  ['ecs --subnet 3232235777/24', ['ecs', 'x.test', '--subnet', '3232235777/24'], /"3232235777" is not an IPv4 \(dotted quad\)/],
   ['--port 70000', ['query', 'x.test', '--port', '70000'], /not a port number/],
   ['an unknown flag', ['query', 'x.test', '--frobnicate'], /Nonexistent flag: --frobnicate/],
   ['an unknown type', ['query', 'x.test', 'BOGUSTYPE'], /unknown record type/],
@@ -43,6 +46,17 @@ describe('bad input: one line, exit 2', () => {
       expect(r.stdout).not.toMatch(/"pjson"|"root":/)
     })
   }
+})
+
+describe('one CIDR module', () => {
+  it('query --subnet with a bare address sends its /24, as ecs does (RFC 7871 §11.1), and says so', async () => {
+    const r = await runCli(['query', 'www.geo.test', '--subnet', '198.51.100.77', '@192.0.2.70', '--lab', '--json'])
+    expect(r.code).toBe(0)
+    const doc = JSON.parse(r.stdout)
+    expect(doc.query.subnet).toBe('198.51.100.0/24')
+    expect(doc.edns.ecs).toMatchObject({family: 1, address: '198.51.100.0', sourcePrefix: 24})
+    expect(r.stderr).toMatch(/--subnet 198\.51\.100\.77 has no prefix length; sending 198\.51\.100\.0\/24/)
+  })
 })
 
 describe('startup and help', () => {

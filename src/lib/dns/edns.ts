@@ -1,10 +1,10 @@
 /**
- * EDNS(0) options that dnsx owns on the wire instead of trusting dns-packet:
- * Client Subnet (RFC 7871) with host bits zeroed, NSID (RFC 5001) with an empty
- * request payload, and cookies (RFC 7873) decoded for display.
+ * EDNS(0) option codecs: Client Subnet (RFC 7871) with host bits zeroed (subnets
+ * themselves are parsed by net/cidr.ts), NSID (RFC 5001) with an empty request payload,
+ * and cookies (RFC 7873) decoded for display.
  */
 import ipaddr from 'ipaddr.js'
-import {UsageError} from '../errors.js'
+import {formatAddress, maskBytes} from '../net/cidr.js'
 
 export const OPTION = {
   NSID: 3,
@@ -24,60 +24,6 @@ export interface ClientSubnet {
   address: string
   sourcePrefix: number
   scopePrefix: number
-}
-
-/** A user's `--subnet` parsed: the masked subnet plus whether input had host bits. */
-export interface ParsedSubnet extends ClientSubnet {
-  /** Canonical CIDR of the masked subnet, e.g. "192.0.2.0/24". */
-  cidr: string
-  /** True when the input had bits set beyond the prefix (they were zeroed, RFC 7871 §6). */
-  hostBitsCleared: boolean
-  input: string
-}
-
-/** Zero every bit of `bytes` after the first `prefix` bits. */
-export function maskBytes(bytes: number[] | Uint8Array, prefix: number): number[] {
-  const out = Array.from(bytes)
-  for (let i = 0; i < out.length; i++) {
-    const bitStart = i * 8
-    if (bitStart >= prefix) out[i] = 0
-    else if (bitStart + 8 > prefix) out[i] &= (0xff << (8 - (prefix - bitStart))) & 0xff
-  }
-  return out
-}
-
-function bytesToAddress(bytes: number[], family: number): string {
-  return family === 1 ? ipaddr.fromByteArray(bytes).toString() : ipaddr.fromByteArray(bytes).toString()
-}
-
-/**
- * Parse `ADDRESS/PREFIX` (or a bare address, meaning /32 or /128) as a client
- * subnet. Host bits are zeroed and reported. Throws UsageError on bad input.
- */
-export function parseSubnet(input: string): ParsedSubnet {
-  const text = input.trim()
-  const slash = text.indexOf('/')
-  const addrText = slash === -1 ? text : text.slice(0, slash)
-  const prefixText = slash === -1 ? null : text.slice(slash + 1)
-  if (!ipaddr.isValid(addrText)) throw new UsageError(`--subnet "${input}": "${addrText}" is not an IP address`, 'bad-subnet')
-  let addr = ipaddr.parse(addrText)
-  // An IPv4-mapped IPv6 literal is still IPv6 on the wire; keep it as given.
-  const family = addr.kind() === 'ipv4' ? 1 : 2
-  const maxPrefix = family === 1 ? 32 : 128
-  let prefix = maxPrefix
-  if (prefixText !== null) {
-    if (!/^\d{1,3}$/.test(prefixText)) throw new UsageError(`--subnet "${input}": prefix "${prefixText}" is not a number`, 'bad-subnet')
-    prefix = Number(prefixText)
-    if (prefix > maxPrefix) {
-      throw new UsageError(`--subnet "${input}": prefix /${prefix} is longer than ${maxPrefix} bits for ${family === 1 ? 'IPv4' : 'IPv6'}`, 'bad-subnet')
-    }
-  }
-  const bytes = addr.toByteArray()
-  const masked = maskBytes(bytes, prefix)
-  const hostBitsCleared = masked.some((b, i) => b !== bytes[i])
-  addr = ipaddr.fromByteArray(masked)
-  const address = bytesToAddress(masked, family)
-  return {family, address, sourcePrefix: prefix, scopePrefix: 0, cidr: `${address}/${prefix}`, hostBitsCleared, input}
 }
 
 /**
@@ -126,7 +72,7 @@ export function decodeEcs(data: Uint8Array): DecodedEcs | null {
   for (let i = 0; i < Math.min(size, addrBytes.length); i++) full[i] = addrBytes[i]
   const masked = maskBytes(full, Math.min(sourcePrefix, size * 8))
   if (masked.some((b, i) => b !== full[i])) problems.push('address has bits set beyond the source prefix')
-  return {family, address: bytesToAddress(full, family), sourcePrefix, scopePrefix, problems}
+  return {family, address: formatAddress(ipaddr.fromByteArray(full)), sourcePrefix, scopePrefix, problems}
 }
 
 /** NSID payload as hex and, when it is printable, as text. */
@@ -137,16 +83,4 @@ export function decodeNsid(data: Uint8Array): {hex: string, text: string | null}
   // Printable when it decodes losslessly and has no control characters.
   const printable = buf.length > 0 && Buffer.from(text, 'utf8').equals(buf) && !/[\u0000-\u001f\u007f]/.test(text)
   return {hex, text: printable ? text : null}
-}
-
-/** Extended rcode names (RFC 6891 and the IANA registry) for values above 15. */
-export const EXTENDED_RCODES: Record<number, string> = {
-  16: 'BADVERS',
-  17: 'BADKEY',
-  18: 'BADTIME',
-  19: 'BADMODE',
-  20: 'BADNAME',
-  21: 'BADALG',
-  22: 'BADTRUNC',
-  23: 'BADCOOKIE',
 }

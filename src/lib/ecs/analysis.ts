@@ -8,7 +8,7 @@
  * Pure: no I/O, deterministic for a given input (the permutation test uses a seeded PRNG).
  */
 import type {EcsStatus} from './compliance.js'
-import {addressToBigInt, compareSubnets, familyOf, parseAddress} from './subnet.js'
+import {addressToBigInt, compareSubnets, familyOf, parseAddress} from '../net/cidr.js'
 
 /** Label used in outputs for results sent without any ECS option (the baseline). */
 export const BASELINE_LABEL = 'none'

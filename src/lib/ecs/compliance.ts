@@ -2,7 +2,7 @@
  * Per-reply RFC 7871 checks: did the server echo the ECS option, does the echo match
  * what was sent, and what does the returned SCOPE PREFIX-LENGTH mean.
  */
-import {FAMILY_BITS, type Family, addressToBigInt} from './subnet.js'
+import {FAMILY_BITS, type Family, addressToBigInt} from '../net/cidr.js'
 
 /** The ECS option that was put in the query. */
 export interface EcsSent {

@@ -15,7 +15,7 @@
  * ex.map() // [{cidr: '198.51.100.0/23', answers: [...]}, ...]
  * ```
  */
-import {FAMILY_BITS, type Family, addressToBigInt, bigIntToAddress, parseSubnet, rangeToCidrs} from './subnet.js'
+import {FAMILY_BITS, type Family, addressToBigInt, bigIntToAddress, parseSubnet, rangeToCidrs} from '../net/cidr.js'
 import {sortAnswers} from './analysis.js'
 
 /** Options of {@link Explorer}. */

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs'
 import {UsageError} from '../errors.js'
-import {type Family, parseSubnet, subnetContains} from './subnet.js'
+import {type Family, parseSubnet, subnetContains} from '../net/cidr.js'
 
 /** One address family's entry of a country. */
 export interface CountryPrefix {

@@ -10,7 +10,7 @@ import type {EcsFieldMismatch, EcsStatus, ScopeMeaning} from './compliance.js'
 import type {ExplorerStats} from './explore.js'
 import {countrySubnets, type FamilySelection} from './presets.js'
 import type {EcsReply, EcsRunResult, EcsServerTarget, SubnetProbe} from './run.js'
-import {compareSubnets, parseSubnet} from './subnet.js'
+import {compareSubnets, parseSubnet} from '../net/cidr.js'
 
 /** Policy kinds `--expect-policy` accepts. */
 export const POLICY_KINDS: readonly PolicyKind[] = ['uniform', 'subnet-dependent', 'weighted', 'multivalue', 'mixed', 'inconclusive']

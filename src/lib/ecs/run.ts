@@ -18,7 +18,7 @@ import {analyseEcsResults, sortAnswers, type AnalyseOptions, type EcsAnalysis, t
 import {checkEcsCompliance, type EcsFieldMismatch, type EcsSent, type EcsStatus, type ScopeMeaning} from './compliance.js'
 import {Explorer, type ExplorerMapEntry, type ExplorerStats} from './explore.js'
 import {countrySubnets, presetSubnets, type FamilySelection} from './presets.js'
-import {compareSubnets, DEFAULT_SOURCE_PREFIX, parseSubnet} from './subnet.js'
+import {compareSubnets, DEFAULT_SOURCE_PREFIX, parseSubnet, subnetNote} from '../net/cidr.js'
 
 /** What the engine needs from a DNS client (a `DnsClient` fits). */
 export interface EcsClient {
@@ -207,11 +207,8 @@ export function planSubnets(input: SubnetPlanInput): SubnetPlan {
   }
   for (const text of input.subnets ?? []) {
     const s = parseSubnet(text)
-    if (s.prefixDefaulted) {
-      notes.push(`--subnet ${text} has no prefix length; sending ${s.cidr}, what resolvers send for one client (RFC 7871 §11.1)`)
-    } else if (s.hostBitsCleared) {
-      notes.push(`--subnet ${text} had host bits set; sending ${s.cidr} (RFC 7871 §6: bits past the source prefix must be zero)`)
-    }
+    const note = subnetNote(s)
+    if (note) notes.push(note)
     add({subnet: s.cidr, kind: s.sourcePrefix === 0 ? 'opt-out' : 'subnet'})
   }
   const family = input.family ?? 'both'

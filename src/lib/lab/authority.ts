@@ -23,6 +23,7 @@ import ipaddr from 'ipaddr.js'
 
 import {parseZoneFile, type Rr, typeName} from '../dns/zonefile.js'
 import {canon, childOf, compareCanonical, isAtOrBelow, labelsOf, namesBetween, parentOf, replaceSuffix, wireLength} from './names.js'
+import {maskBytes} from '../net/cidr.js'
 
 // ---------------------------------------------------------------------------------------------
 // Answer policies (Route 53 style)
@@ -432,14 +433,6 @@ function parseEcsOption(option: {data?: Buffer, [key: string]: unknown}): QueryE
   const masked = maskBytes(full, source)
   const address = family === 1 ? new ipaddr.IPv4(masked) : new ipaddr.IPv6(masked)
   return {family, sourcePrefix: source, scopePrefix: scope, address}
-}
-
-/** Zeroes every bit after the first `prefix` bits. */
-export function maskBytes(bytes: number[], prefix: number): number[] {
-  return bytes.map((b, i) => {
-    const keep = Math.max(0, Math.min(8, prefix - i * 8))
-    return keep === 8 ? b : b & (0xff << (8 - keep)) & 0xff
-  })
 }
 
 function sourceAddress(source: string | undefined): ClientAddress | undefined {

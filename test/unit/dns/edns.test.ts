@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {decodeEcs, decodeNsid, encodeEcs, maskBytes, parseSubnet} from '../../../src/lib/dns/edns.js'
+import {decodeEcs, decodeNsid, encodeEcs} from '../../../src/lib/dns/edns.js'
+import {maskBytes, parseSubnet} from '../../../src/lib/net/cidr.js'
 import {decodeMessage, encodeQuery, makeQuestion} from '../../../src/lib/dns/message.js'
 
 describe('ECS (RFC 7871)', () => {
@@ -12,7 +13,8 @@ describe('ECS (RFC 7871)', () => {
   it('masks inside the last octet for prefixes that are not octet-aligned', () => {
     // 192.0.2.255/20 → 192.0.0.0, 3 octets: c0 00 00
     expect(encodeEcs({family: 1, address: '192.0.2.255', sourcePrefix: 20}).toString('hex')).toBe('00011400c00000')
-    expect(maskBytes([0xff, 0xff], 9)).toEqual([0xff, 0x80])
+    expect(maskBytes([0xff, 0xff, 0xff, 0xff], 9)).toEqual([0xff, 0x80, 0, 0])
+    expect(() => maskBytes([0xff, 0xff], 9)).toThrow(/4 or 16 octets/)
   })
 
   it('encodes IPv6 /56 as 7 octets and /0 as no address', () => {
@@ -32,23 +34,28 @@ describe('ECS (RFC 7871)', () => {
     expect(decodeEcs(Buffer.from('00070000', 'hex'))?.problems[0]).toMatch(/unknown address family/)
   })
 
-  it('parses --subnet, zeroing host bits and saying so', () => {
+  it('parses --subnet through the one CIDR module: host bits zeroed, RFC 7871 §11.1 defaults', () => {
     expect(parseSubnet('192.0.2.77/24')).toMatchObject({cidr: '192.0.2.0/24', hostBitsCleared: true, family: 1, sourcePrefix: 24})
     expect(parseSubnet('192.0.2.0/24').hostBitsCleared).toBe(false)
     expect(parseSubnet('2001:db8::1/48')).toMatchObject({cidr: '2001:db8::/48', family: 2, hostBitsCleared: true})
-    expect(parseSubnet('198.51.100.7')).toMatchObject({cidr: '198.51.100.7/32', sourcePrefix: 32})
+    // A bare address means what a resolver would send for that client: /24 or /56.
+    expect(parseSubnet('198.51.100.7')).toMatchObject({cidr: '198.51.100.0/24', sourcePrefix: 24, prefixDefaulted: true})
+    expect(parseSubnet('2001:db8:1:2:3::1')).toMatchObject({cidr: '2001:db8:1::/56', sourcePrefix: 56, prefixDefaulted: true})
     expect(parseSubnet('0.0.0.0/0')).toMatchObject({cidr: '0.0.0.0/0', sourcePrefix: 0})
   })
 
-  it('rejects bad subnets with one-line usage errors', () => {
-    expect(() => parseSubnet('300.1.1.1/24')).toThrow(/not an IP address/)
-    expect(() => parseSubnet('10.0.0.0/40')).toThrow(/longer than 32 bits/)
-    expect(() => parseSubnet('2001:db8::/129')).toThrow(/longer than 128 bits/)
-    expect(() => parseSubnet('10.0.0.0/x')).toThrow(/not a number/)
+  it('rejects bad subnets with one-line usage errors (exit 2, code bad-subnet)', () => {
+    expect(() => parseSubnet('300.1.1.1/24')).toThrow(/not an IPv4 \(dotted quad\) or IPv6 address/)
+    // An IPv4 address written as one integer is not an address (inet_aton would take it).
+    expect(() => parseSubnet('3232235777/24')).toThrow(/not an IPv4 \(dotted quad\) or IPv6 address/)
+    expect(() => parseSubnet('10.0.0.0/40')).toThrow(/prefix length 40 is out of range for IPv4 \(0-32\)/)
+    expect(() => parseSubnet('2001:db8::/129')).toThrow(/out of range for IPv6 \(0-128\)/)
+    expect(() => parseSubnet('10.0.0.0/x')).toThrow(/is not a number/)
     try {
       parseSubnet('10.0.0.0/40')
     } catch (err: any) {
       expect(err.exit).toBe(2)
+      expect(err.code).toBe('bad-subnet')
     }
   })
 })

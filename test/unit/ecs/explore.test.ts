@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {Explorer, type ExplorerReply} from '../../../src/lib/ecs/explore.js'
-import {subnetContains, subnetRange} from '../../../src/lib/ecs/subnet.js'
+import {subnetContains, subnetRange} from '../../../src/lib/net/cidr.js'
 
 type Oracle = (address: string, sourcePrefix: number) => ExplorerReply
 

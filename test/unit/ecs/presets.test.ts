@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {UsageError} from '../../../src/lib/errors.js'
 import {countrySubnets, listCountries, listPresets, loadPrefixTable, presetSubnets} from '../../../src/lib/ecs/presets.js'
-import {parseSubnet, subnetContains} from '../../../src/lib/ecs/subnet.js'
+import {parseSubnet, subnetContains} from '../../../src/lib/net/cidr.js'
 
 const raw = JSON.parse(fs.readFileSync(new URL('../../../data/ecs/prefixes.json', import.meta.url), 'utf8')) as {
   source: string

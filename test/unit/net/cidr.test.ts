@@ -10,7 +10,7 @@ import {
   splitSubnet,
   subnetContains,
   subnetRange,
-} from '../../../src/lib/ecs/subnet.js'
+} from '../../../src/lib/net/cidr.js'
 
 describe('parseSubnet', () => {
   it('masks IPv4 host bits and reports it', () => {

@@ -1,9 +1,9 @@
 /**
- * EDNS Client Subnet (RFC 7871) subnet handling: parsing, masking, containment,
- * splitting and ordering of the client subnets that `dnsx ecs` sends.
+ * The one CIDR module of dnsx: parsing, masking, containment, splitting and ordering of
+ * subnets, for every command that takes one (`query --subnet`, `ecs --subnet/--explore`, the
+ * lab's ECS-aware authorities) and for the ECS option codec (dns/edns.ts).
  *
- * All address work goes through `ipaddr.js`; this module only does bit masking on
- * the byte arrays that `ipaddr.js` produces.
+ * All address work goes through `ipaddr.js` (strict parsing, masks, RFC 5952 text).
  */
 import ipaddr from 'ipaddr.js'
 import {UsageError} from '../errors.js'
@@ -49,7 +49,7 @@ export interface ParseSubnetOptions {
 }
 
 function fail(input: string, why: string): never {
-  throw new UsageError(`invalid subnet ${JSON.stringify(input)}: ${why}`, 'ecs-subnet')
+  throw new UsageError(`invalid subnet ${JSON.stringify(input)}: ${why}`, 'bad-subnet')
 }
 
 /**
@@ -59,12 +59,12 @@ function fail(input: string, why: string): never {
  */
 export function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
   const t = text.trim()
-  if (t.includes('%')) throw new UsageError(`invalid address ${JSON.stringify(text)}: scoped addresses (with a %zone) cannot be used as a client subnet`, 'ecs-subnet')
+  if (t.includes('%')) throw new UsageError(`invalid address ${JSON.stringify(text)}: scoped addresses (with a %zone) cannot be used as a client subnet`, 'bad-subnet')
   if (ipaddr.IPv4.isValidFourPartDecimal(t)) return ipaddr.IPv4.parse(t)
   if (!t.includes('.') || t.includes(':')) {
     if (ipaddr.IPv6.isValid(t)) return ipaddr.IPv6.parse(t)
   }
-  throw new UsageError(`invalid address ${JSON.stringify(text)}: not an IPv4 (dotted quad) or IPv6 address`, 'ecs-subnet')
+  throw new UsageError(`invalid address ${JSON.stringify(text)}: not an IPv4 (dotted quad) or IPv6 address`, 'bad-subnet')
 }
 
 /** Family code of an `ipaddr.js` address. */
@@ -72,17 +72,16 @@ export function familyOf(addr: ipaddr.IPv4 | ipaddr.IPv6): Family {
   return addr.kind() === 'ipv4' ? 1 : 2
 }
 
-/** Clears every bit past `prefix` in a byte array (in place) and reports whether any was set. */
-function maskBytes(bytes: number[], prefix: number): boolean {
-  let changed = false
-  for (let i = 0; i < bytes.length; i++) {
-    const keep = Math.max(0, Math.min(8, prefix - i * 8))
-    const mask = keep === 0 ? 0 : (0xff << (8 - keep)) & 0xff
-    const masked = bytes[i]! & mask
-    if (masked !== bytes[i]) changed = true
-    bytes[i] = masked
-  }
-  return changed
+/**
+ * The bytes of an IPv4 (4 octets) or IPv6 (16 octets) address with every bit past `prefix`
+ * zeroed, using ipaddr.js's subnet mask for that prefix length.
+ */
+export function maskBytes(bytes: ArrayLike<number>, prefix: number): number[] {
+  const kind = bytes.length === 4 ? ipaddr.IPv4 : bytes.length === 16 ? ipaddr.IPv6 : null
+  if (kind === null) throw new RangeError(`an address has 4 or 16 octets, not ${bytes.length}`)
+  const bits = bytes.length * 8
+  const mask = kind.subnetMaskFromPrefixLength(Math.max(0, Math.min(bits, prefix))).toByteArray()
+  return Array.from(bytes, (b, i) => b & mask[i]!)
 }
 
 /** Canonical text of an address: dotted quad, or RFC 5952 compressed IPv6. */
@@ -136,8 +135,9 @@ export function parseSubnet(input: string, options: ParseSubnetOptions = {}): Pa
   }
 
   const bytes = addr.toByteArray()
-  const hostBitsCleared = maskBytes(bytes, sourcePrefix)
-  const address = formatAddress(ipaddr.fromByteArray(bytes))
+  const masked = maskBytes(bytes, sourcePrefix)
+  const hostBitsCleared = masked.some((b, i) => b !== bytes[i])
+  const address = formatAddress(ipaddr.fromByteArray(masked))
   return {family, address, sourcePrefix, cidr: `${address}/${sourcePrefix}`, hostBitsCleared, prefixDefaulted, input}
 }
 
@@ -275,4 +275,11 @@ export function compareSubnets(a: string | null, b: string | null): number {
   if (ka.value !== kb.value) return ka.value < kb.value ? -1 : 1
   if (ka.prefix !== kb.prefix) return ka.prefix - kb.prefix
   return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** What a user should be told about how their subnet was read (a defaulted prefix, zeroed host bits), or null. */
+export function subnetNote(s: ParsedSubnet, flag = '--subnet'): string | null {
+  if (s.prefixDefaulted) return `${flag} ${s.input} has no prefix length; sending ${s.cidr}, what resolvers send for one client (RFC 7871 §11.1)`
+  if (s.hostBitsCleared) return `${flag} ${s.input} had host bits set; sending ${s.cidr} (RFC 7871 §6: bits past the source prefix must be zero)`
+  return null
 }
