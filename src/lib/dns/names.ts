@@ -296,3 +296,27 @@ export function validateName(input: string, what = 'name'): string {
   if (wire > MAX_NAME_WIRE) throw new UsageError(`${what} is ${wire} octets in wire form; a name may have at most ${MAX_NAME_WIRE}`, 'bad-name')
   return formatLabels(ls)
 }
+
+/** A name as messages show it: lower-cased normal form, with the root written `.`. */
+export function shownName(name: string): string {
+  return canonicalName(name) || '.'
+}
+
+/**
+ * DNAME substitution (RFC 6672 §2.2): `name`, which is below `owner`, with the `owner` suffix
+ * replaced by `target`. Length limits are not applied, so a caller can see that the result is
+ * too long (wireLength > 255: YXDOMAIN, RFC 6672 §2.2).
+ */
+export function dnameSubstitute(name: string, owner: string, target: string): string {
+  const ls = parseLabels(name)
+  const keep = ls.slice(0, Math.max(0, ls.length - parseLabels(owner).length))
+  return formatLabels([...keep, ...parseLabels(target)])
+}
+
+/** The names from just below `zone` down to `name` inclusive, shortest first (empty when name is the zone). */
+export function namesBetween(zone: string, name: string): string[] {
+  const ls = parseLabels(name)
+  const out: string[] = []
+  for (let n = parseLabels(zone).length + 1; n <= ls.length; n++) out.push(formatLabels(ls.slice(ls.length - n)))
+  return out
+}

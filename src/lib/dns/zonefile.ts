@@ -16,6 +16,7 @@ import {isIPv4, isIPv6} from 'node:net'
 
 import dnsPacket from 'dns-packet'
 import ipaddr from 'ipaddr.js'
+import {DataError, UsageError} from '../errors.js'
 
 /** One resource record in dns-packet's answer shape (see the module comment for `type` and `data`). */
 export interface Rr {
@@ -40,8 +41,8 @@ export interface ParseZoneOptions {
   fileName?: string
 }
 
-/** A syntax or content error in zone-file text; `message` is one line: `file:line: reason`. */
-export class ZoneFileError extends Error {
+/** A syntax or content error in zone-file text (bad input, exit 2); `message` is one line: `file:line: reason`. */
+export class ZoneFileError extends UsageError {
   /** 1-based line number of the offending entry. */
   readonly line: number
   readonly fileName: string
@@ -49,7 +50,7 @@ export class ZoneFileError extends Error {
   readonly reason: string
 
   constructor(reason: string, line: number, fileName = '<input>') {
-    super(`${fileName}:${line}: ${reason}`)
+    super(`${fileName}:${line}: ${reason}`, 'bad-zone-file')
     this.name = 'ZoneFileError'
     this.line = line
     this.fileName = fileName
@@ -854,6 +855,13 @@ function saltBytes(text: string, fail: (reason: string) => never): Buffer {
   const salt = hexBytes(text, fail, 'salt')
   if (salt.length > 255) fail('salt longer than 255 bytes')
   return salt
+}
+
+/** An RRSIG time field (RFC 4034 §3.2): `YYYYMMDDHHmmSS` in UTC, or decimal seconds since the epoch. */
+export function parseSigTime(text: string): number {
+  return sigTime(text, (reason) => {
+    throw new DataError(reason, 'bad-rdata')
+  })
 }
 
 function sigTime(text: string, fail: (reason: string) => never): number {

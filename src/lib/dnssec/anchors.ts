@@ -8,7 +8,7 @@
  * Refresh by hand when IANA publishes a new root KSK (no RFC 5011 automation here).
  */
 import {parseTrustAnchor} from './chain.js'
-import type {DsRecord} from './rrtypes.js'
+import type {DsRecord} from '../dns/record.js'
 
 /** The root trust anchors in zone-file presentation format. */
 export const ROOT_TRUST_ANCHORS_TEXT = `; IANA root zone KSKs (root-anchors.xml)

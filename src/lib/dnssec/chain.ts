@@ -11,14 +11,15 @@
  * Statuses follow RFC 4033 §5 / RFC 4035 §4.3: secure, insecure, bogus (indeterminate is
  * reported as insecure with a reason saying so).
  */
-import {
-  countLabels, dsDigest, formatName, isDigestTypeSupported, isSubdomain, keyTag, nameEquals, nameLabels, normalizeName,
-} from './canonical.js'
+import {dnameSubstitute, isSubdomain, nameEquals, shownName} from '../dns/names.js'
+import {DNSKEY_FLAG_REVOKE, DNSKEY_FLAG_ZONE} from '../dns/record.js'
+import type {DnskeyData, DnskeyRecord, DsData, DsRecord, Rr, RrsigRecord} from '../dns/record.js'
+import {algorithmLabel, sameType, typeName, typeNumber} from '../dns/types.js'
+import {dsDigest, isDigestTypeSupported, keyTag} from './canonical.js'
 import {proveDenial, proveInsecureDelegation, proveWildcardAnswer} from './denial.js'
 import type {DenialResult, Nsec3Options} from './denial.js'
-import {parseZoneText} from './presentation.js'
-import {DNSKEY_FLAG_REVOKE, DNSKEY_FLAG_ZONE, algorithmLabel, sameType, typeToNumber, typeToString} from './rrtypes.js'
-import type {DnsRecord, DnskeyData, DnskeyRecord, DsData, DsRecord, RrsigRecord} from './rrtypes.js'
+import {parseZoneFile} from '../dns/zonefile.js'
+import {DataError} from '../errors.js'
 import {isAlgorithmSupported, verifyRrset} from './verify.js'
 import type {VerifyOptions} from './verify.js'
 
@@ -93,7 +94,7 @@ function isZoneKey(k: DnskeyData): boolean {
  * records are ignored when a supported stronger digest is present (RFC 4509 §3).
  */
 export function validateZone(input: ValidateZoneInput): ZoneValidation {
-  const zone = normalizeName(input.zone)
+  const zone = shownName(input.zone)
   const opts = input.options ?? {}
   const result = (status: SecurityStatus, reason: string, extra: Partial<ZoneValidation> = {}): ZoneValidation =>
     ({status, reason, keys: [], dsMatches: [], ...extra})
@@ -163,15 +164,15 @@ export function validateZone(input: ValidateZoneInput): ZoneValidation {
 // ---------------------------------------------------------------------------------------------
 
 /** Split records into RRsets by owner (case-insensitive), class and type; RRSIGs by the type they cover. */
-export function groupRrsets(records: readonly DnsRecord[]): Array<{name: string; type: string; rrset: DnsRecord[]; rrsigs: RrsigRecord[]}> {
-  const groups = new Map<string, {name: string; type: string; rrset: DnsRecord[]; rrsigs: RrsigRecord[]}>()
-  const keyOf = (name: string, type: string, klass: string | undefined): string => `${normalizeName(name)}|${typeToNumber(type)}|${klass ?? 'IN'}`
+export function groupRrsets(records: readonly Rr[]): Array<{name: string; type: string; rrset: Rr[]; rrsigs: RrsigRecord[]}> {
+  const groups = new Map<string, {name: string; type: string; rrset: Rr[]; rrsigs: RrsigRecord[]}>()
+  const keyOf = (name: string, type: string, klass: string | undefined): string => `${shownName(name)}|${typeNumber(type)}|${klass ?? 'IN'}`
   for (const r of records) {
     if (sameType(r.type, 'RRSIG')) continue
     if (sameType(r.type, 'OPT')) continue
     const k = keyOf(r.name, r.type, r.class)
     let g = groups.get(k)
-    if (!g) groups.set(k, (g = {name: r.name, type: typeToString(r.type), rrset: [], rrsigs: []}))
+    if (!g) groups.set(k, (g = {name: r.name, type: typeName(r.type), rrset: [], rrsigs: []}))
     g.rrset.push(r)
   }
   for (const r of records) {
@@ -207,9 +208,9 @@ export interface ValidateAnswerInput {
   /** Response code: `NOERROR`/`NXDOMAIN` or 0/3. */
   rcode: 'NOERROR' | 'NXDOMAIN' | number
   /** Answer section (records and their RRSIGs). */
-  answers: readonly DnsRecord[]
+  answers: readonly Rr[]
   /** Authority section (SOA, NSEC/NSEC3 and their RRSIGs). */
-  authority?: readonly DnsRecord[]
+  authority?: readonly Rr[]
   now: number
   options?: ChainOptions
 }
@@ -235,15 +236,15 @@ function denialStatus(d: DenialResult): SecurityStatus {
 }
 
 /** Verify the NSEC/NSEC3 (and SOA) RRsets of an authority section with the zone keys. */
-function verifyAuthority(zone: string, keys: readonly DnskeyRecord[], authority: readonly DnsRecord[], now: number, opts: ChainOptions): {records: DnsRecord[]; results: RrsetValidation[]; status: SecurityStatus} {
-  const records: DnsRecord[] = []
+function verifyAuthority(zone: string, keys: readonly DnskeyRecord[], authority: readonly Rr[], now: number, opts: ChainOptions): {records: Rr[]; results: RrsetValidation[]; status: SecurityStatus} {
+  const records: Rr[] = []
   const results: RrsetValidation[] = []
   let status: SecurityStatus = 'secure'
   for (const g of groupRrsets(authority)) {
     const isDenial = sameType(g.type, 'NSEC') || sameType(g.type, 'NSEC3')
     if (!isDenial && !sameType(g.type, 'SOA')) continue
     if (!isSubdomain(g.name, zone)) {
-      results.push({name: g.name, type: g.type, status: 'skipped', reason: `${normalizeName(g.name)} is outside zone ${zone}`})
+      results.push({name: g.name, type: g.type, status: 'skipped', reason: `${shownName(g.name)} is outside zone ${zone}`})
       continue
     }
     const sigs = g.rrsigs.filter(s => nameEquals(s.data.signersName, zone))
@@ -253,7 +254,7 @@ function verifyAuthority(zone: string, keys: readonly DnskeyRecord[], authority:
       if (isDenial) records.push(...g.rrset)
     } else {
       const st: SecurityStatus = v.insecure ? 'insecure' : 'bogus'
-      const foreign = g.rrsigs.length > sigs.length ? ` (RRSIGs by other signers ignored: ${g.rrsigs.filter(s => !sigs.includes(s)).map(s => normalizeName(s.data.signersName)).join(', ')})` : ''
+      const foreign = g.rrsigs.length > sigs.length ? ` (RRSIGs by other signers ignored: ${g.rrsigs.filter(s => !sigs.includes(s)).map(s => shownName(s.data.signersName)).join(', ')})` : ''
       results.push({name: g.name, type: g.type, status: st, reason: v.reason + foreign})
       if (isDenial) status = worst(status, st)
     }
@@ -268,7 +269,7 @@ function verifyAuthority(zone: string, keys: readonly DnskeyRecord[], authority:
  * end of the CNAME chain) need an NSEC/NSEC3 proof signed by the zone.
  */
 export function validateAnswer(input: ValidateAnswerInput): AnswerValidation {
-  const zone = normalizeName(input.zone)
+  const zone = shownName(input.zone)
   const opts = input.options ?? {}
   const authority = input.authority ?? []
   if (input.zoneStatus !== 'secure') {
@@ -284,7 +285,7 @@ export function validateAnswer(input: ValidateAnswerInput): AnswerValidation {
   const unsignedCnames: Array<{g: (typeof groups)[number]; result: RrsetValidation}> = []
   for (const g of groups) {
     if (!isSubdomain(g.name, zone)) {
-      rrsets.push({name: g.name, type: g.type, status: 'skipped', reason: `${normalizeName(g.name)} is outside zone ${zone}; validate it in its own zone`})
+      rrsets.push({name: g.name, type: g.type, status: 'skipped', reason: `${shownName(g.name)} is outside zone ${zone}; validate it in its own zone`})
       continue
     }
     const sigs = g.rrsigs.filter(s => nameEquals(s.data.signersName, zone))
@@ -295,7 +296,7 @@ export function validateAnswer(input: ValidateAnswerInput): AnswerValidation {
       if (sameType(g.type, 'DNAME')) validatedDnames.push({owner: g.name, target: String(g.rrset[0]!.data)})
     } else {
       const st: SecurityStatus = v.insecure ? 'insecure' : 'bogus'
-      const others = g.rrsigs.filter(s => !sigs.includes(s)).map(s => normalizeName(s.data.signersName))
+      const others = g.rrsigs.filter(s => !sigs.includes(s)).map(s => shownName(s.data.signersName))
       const reason = others.length > 0 ? `${v.reason} (RRSIGs by ${others.join(', ')} are not from zone ${zone})` : v.reason
       const result: RrsetValidation = {name: g.name, type: g.type, status: st, reason}
       rrsets.push(result)
@@ -310,13 +311,11 @@ export function validateAnswer(input: ValidateAnswerInput): AnswerValidation {
   for (const {g, result} of unsignedCnames) {
     const dname = validatedDnames.find(d => {
       if (!isSubdomain(g.name, d.owner) || nameEquals(g.name, d.owner)) return false
-      const prefix = nameLabels(g.name).slice(0, countLabels(g.name) - countLabels(d.owner))
-      const expected = formatName([...prefix, ...nameLabels(d.target)])
-      return nameEquals(String(g.rrset[0]!.data), expected)
+      return nameEquals(String(g.rrset[0]!.data), dnameSubstitute(g.name, d.owner, d.target))
     })
     if (dname) {
       result.status = 'secure'
-      result.reason = `CNAME synthesised from the validated DNAME at ${normalizeName(dname.owner)}`
+      result.reason = `CNAME synthesised from the validated DNAME at ${shownName(dname.owner)}`
     } else {
       status = worst(status, 'bogus')
       reasons.push(result.reason)
@@ -328,7 +327,7 @@ export function validateAnswer(input: ValidateAnswerInput): AnswerValidation {
   const seen = new Set<string>()
   let hasData = false
   for (let i = 0; i < 16; i++) {
-    const key = normalizeName(target)
+    const key = shownName(target)
     if (seen.has(key)) break
     seen.add(key)
     if (groups.some(g => nameEquals(g.name, target) && (sameType(g.type, input.qtype) || sameType(input.qtype, 'ANY')))) {
@@ -354,18 +353,18 @@ export function validateAnswer(input: ValidateAnswerInput): AnswerValidation {
       denial = d
       const st = denialStatus(d)
       status = worst(status, st)
-      if (st !== 'secure') reasons.push(`wildcard answer ${normalizeName(w.name)}: ${d.reason}`)
+      if (st !== 'secure') reasons.push(`wildcard answer ${shownName(w.name)}: ${d.reason}`)
     }
     if (needDenial) {
       if (!isSubdomain(target, zone)) {
-        reasons.push(`CNAME chain leaves zone ${zone} at ${normalizeName(target)}; continue validation there`)
+        reasons.push(`CNAME chain leaves zone ${zone} at ${shownName(target)}; continue validation there`)
       } else {
         const nx = input.rcode === 'NXDOMAIN' || input.rcode === 3
         const d = proveDenial({qname: target, qtype: input.qtype, rcode: nx ? 'NXDOMAIN' : 'NOERROR', records: auth.records, zone, ...opts})
         denial = d
         const st = denialStatus(d)
         status = worst(status, st)
-        reasons.push(`${nx ? 'NXDOMAIN' : 'no data'} for ${normalizeName(target)}/${input.qtype}: ${d.reason}`)
+        reasons.push(`${nx ? 'NXDOMAIN' : 'no data'} for ${shownName(target)}/${input.qtype}: ${d.reason}`)
       }
     }
   }
@@ -384,7 +383,7 @@ export interface ValidateDelegationInput {
   /** The child zone (delegation point). */
   child: string
   /** The parent's referral (authority section) or DS answer: DS, NSEC/NSEC3 and their RRSIGs. */
-  records: readonly DnsRecord[]
+  records: readonly Rr[]
   now: number
   options?: ChainOptions
 }
@@ -403,8 +402,8 @@ export interface DelegationValidation {
  * the parent (RFC 4035 §5.2, RFC 6840 §4.4).
  */
 export function validateDelegation(input: ValidateDelegationInput): DelegationValidation {
-  const parent = normalizeName(input.parentZone)
-  const child = normalizeName(input.child)
+  const parent = shownName(input.parentZone)
+  const child = shownName(input.child)
   const opts = input.options ?? {}
   if (input.parentStatus !== 'secure') return {status: input.parentStatus, reason: `parent ${parent} is ${input.parentStatus}`, ds: null}
   if (!isSubdomain(child, parent) || nameEquals(child, parent)) return {status: 'bogus', reason: `${child} is not below ${parent}`, ds: null}
@@ -431,6 +430,8 @@ export function validateDelegation(input: ValidateDelegationInput): DelegationVa
 export interface TrustAnchorOptions {
   /** Unix seconds used to drop root-anchors.xml KeyDigests outside validFrom/validUntil (default: now). */
   now?: number
+  /** Named in zone-file syntax errors (`FILE:LINE: reason`). */
+  fileName?: string
 }
 
 function xmlText(block: string, tag: string): string | undefined {
@@ -466,15 +467,15 @@ export function parseTrustAnchor(text: string, opts: TrustAnchorOptions = {}): D
       const dt = xmlText(body, 'DigestType')
       const digest = xmlText(body, 'Digest')
       if (!tag || !alg || !dt || !digest || !/^(?:[0-9a-f]{2})+$/i.test(digest.replace(/\s+/g, ''))) {
-        throw new Error(`malformed KeyDigest ${xmlAttr(attrs, 'id') ?? ''} in trust anchor XML`)
+        throw new DataError(`malformed KeyDigest ${xmlAttr(attrs, 'id') ?? ''} in trust anchor XML`, 'bad-dnssec-data')
       }
       out.push({name: owner, type: 'DS', class: 'IN', ttl: 172800, data: {keyTag: Number(tag), algorithm: Number(alg), digestType: Number(dt), digest: Buffer.from(digest.replace(/\s+/g, ''), 'hex')}})
     }
-    if (out.length === 0) throw new Error('no currently valid KeyDigest in the trust anchor XML')
+    if (out.length === 0) throw new DataError('no currently valid KeyDigest in the trust anchor XML', 'bad-dnssec-data')
     return out
   }
   // Owner continuation is never used in anchor files; tolerate indented pasted lines.
-  for (const r of parseZoneText(text.replace(/^[ \t]+/gm, ''))) {
+  for (const r of parseZoneFile(text.replace(/^[ \t]+/gm, ''), {defaultTtl: 172800, fileName: opts.fileName})) {
     if (sameType(r.type, 'DS')) {
       out.push({name: r.name, type: 'DS', class: r.class ?? 'IN', ttl: r.ttl ?? 172800, data: r.data as DsData})
     } else if (sameType(r.type, 'DNSKEY')) {
@@ -482,6 +483,6 @@ export function parseTrustAnchor(text: string, opts: TrustAnchorOptions = {}): D
       out.push({name: r.name, type: 'DS', class: r.class ?? 'IN', ttl: r.ttl ?? 172800, data: {keyTag: keyTag(k), algorithm: k.algorithm, digestType: 2, digest: dsDigest(r.name, k, 2)}})
     }
   }
-  if (out.length === 0) throw new Error('no DS or DNSKEY records in the trust anchor text')
+  if (out.length === 0) throw new DataError('no DS or DNSKEY records in the trust anchor text', 'bad-dnssec-data')
   return out
 }

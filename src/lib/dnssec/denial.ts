@@ -10,12 +10,10 @@
  */
 import {createHash} from 'node:crypto'
 import {base32HexDecode, base32HexEncode} from './base32hex.js'
-import {
-  bitmapHas, canonicalNameWire, commonAncestor, compareNames, countLabels, isSubdomain, nameEquals, nameLabels,
-  normalizeName, parentName, prependLabel, suffixName,
-} from './canonical.js'
-import {NSEC3_FLAG_OPT_OUT, sameType} from './rrtypes.js'
-import type {DnsRecord, Nsec3Record, NsecRecord} from './rrtypes.js'
+import {ancestorAt, canonicalNameWire, commonAncestor, compareNames, isSubdomain, labelCount, nameEquals, nameLabels, parentName, prependLabel, shownName} from '../dns/names.js'
+import {NSEC3_FLAG_OPT_OUT, bitmapHas} from '../dns/record.js'
+import type {Nsec3Record, NsecRecord, Rr} from '../dns/record.js'
+import {sameType} from '../dns/types.js'
 
 /** What a successful denial proof established. */
 export type DenialKind = 'nxdomain' | 'nodata' | 'ent-nodata' | 'wildcard-nodata' | 'wildcard-answer'
@@ -53,7 +51,7 @@ function ok(kind: DenialKind, reason: string, extra: Partial<DenialResult> = {})
 }
 
 function n(name: string): string {
-  return normalizeName(name)
+  return shownName(name)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -84,10 +82,10 @@ function nsecUsableFor(nsec: NsecRecord, name: string): boolean {
 function nsecClosestEncloser(nsec: NsecRecord, qname: string): string {
   const a = commonAncestor(qname, nsec.name)
   const b = commonAncestor(qname, nsec.data.nextDomain)
-  return countLabels(a) >= countLabels(b) ? a : b
+  return labelCount(a) >= labelCount(b) ? a : b
 }
 
-function nsecOnly(records: readonly DnsRecord[], zone?: string): NsecRecord[] {
+function nsecOnly(records: readonly Rr[], zone?: string): NsecRecord[] {
   return records.filter((r): r is NsecRecord => sameType(r.type, 'NSEC') && (zone === undefined || isSubdomain(r.name, zone)))
 }
 
@@ -118,7 +116,7 @@ function outOfZone(qname: string, zone: string | undefined): DenialResult | null
  * covering the wildcard at the closest encloser. NSECs at delegations or DNAMEs above `qname`
  * are not accepted (RFC 6840 §4.1).
  */
-export function proveNsecNxdomain(qname: string, records: readonly DnsRecord[], zone?: string): DenialResult {
+export function proveNsecNxdomain(qname: string, records: readonly Rr[], zone?: string): DenialResult {
   const bad = outOfZone(qname, zone)
   if (bad) return bad
   const nsecs = nsecOnly(records, zone)
@@ -146,7 +144,7 @@ export function proveNsecNxdomain(qname: string, records: readonly DnsRecord[], 
  * or a wildcard no-data proof. For DS the NSEC must come from the parent side (no SOA), for other
  * types it must not be a parent-side delegation NSEC (RFC 6840 §4.1).
  */
-export function proveNsecNodata(qname: string, qtype: string, records: readonly DnsRecord[], zone?: string): DenialResult {
+export function proveNsecNodata(qname: string, qtype: string, records: readonly Rr[], zone?: string): DenialResult {
   const bad = outOfZone(qname, zone)
   if (bad) return bad
   const nsecs = nsecOnly(records, zone)
@@ -161,7 +159,7 @@ export function proveNsecNodata(qname: string, qtype: string, records: readonly 
     if (!isDs && ns && !soa) {
       return fail(`the NSEC at ${n(qname)} is the parent side of a delegation and cannot deny ${qtype} (RFC 6840 §4.1)`)
     }
-    if (isDs && soa && countLabels(qname) > 0) {
+    if (isDs && soa && labelCount(qname) > 0) {
       return fail(`the NSEC at ${n(qname)} comes from the child zone apex and cannot deny DS (RFC 6840 §4.1)`)
     }
     return ok('nodata', `the NSEC at ${n(qname)} lists ${types.join(' ') || 'no types'}, not ${qtype}`, {
@@ -189,11 +187,11 @@ export function proveNsecNodata(qname: string, qtype: string, records: readonly 
  * not exist, and its closest encloser must be the wildcard's parent (the rightmost `labels`
  * labels, from the RRSIG Labels field).
  */
-export function proveNsecWildcardAnswer(qname: string, labels: number, records: readonly DnsRecord[], zone?: string): DenialResult {
+export function proveNsecWildcardAnswer(qname: string, labels: number, records: readonly Rr[], zone?: string): DenialResult {
   const bad = outOfZone(qname, zone)
   if (bad) return bad
-  if (labels >= countLabels(qname)) return fail(`Labels ${labels} does not indicate a wildcard expansion of ${n(qname)}`)
-  const source = suffixName(qname, labels)
+  if (labels >= labelCount(qname)) return fail(`Labels ${labels} does not indicate a wildcard expansion of ${n(qname)}`)
+  const source = ancestorAt(qname, labels)
   const nsecs = nsecOnly(records, zone)
   const {cover, rejected} = findCover(nsecs, qname)
   if (!cover) return fail(`answer for ${n(qname)} was synthesised from ${n(prependLabel('*', source))}, but ${describeNoCover(qname, rejected)}`)
@@ -246,7 +244,7 @@ interface Nsec3Set {
 
 type Nsec3SetResult = {set: Nsec3Set} | {error: DenialResult}
 
-function parseNsec3Set(records: readonly DnsRecord[], zone: string | undefined, opts: Nsec3Options): Nsec3SetResult {
+function parseNsec3Set(records: readonly Rr[], zone: string | undefined, opts: Nsec3Options): Nsec3SetResult {
   const all = records.filter((r): r is Nsec3Record => sameType(r.type, 'NSEC3'))
   if (all.length === 0) return {error: fail('no NSEC3 records')}
   const maxIterations = opts.maxIterations ?? DEFAULT_MAX_NSEC3_ITERATIONS
@@ -277,7 +275,7 @@ function parseNsec3Set(records: readonly DnsRecord[], zone: string | undefined, 
       ignored.push(`${n(rr.name)}: hash length is not 20 octets`)
       continue
     }
-    const rrZone = parentName(rr.name)
+    const rrZone = parentName(rr.name) ?? ''
     if (zone !== undefined && !nameEquals(rrZone, zone)) {
       ignored.push(`${n(rr.name)}: not directly below zone ${n(zone)}`)
       continue
@@ -334,10 +332,10 @@ type CeProof =
 
 /** Closest (provable) encloser proof (RFC 5155 §8.3). */
 function closestEncloserProof(set: Nsec3Set, qname: string): CeProof {
-  const total = countLabels(qname)
-  const zoneLabels = countLabels(set.zone)
+  const total = labelCount(qname)
+  const zoneLabels = labelCount(set.zone)
   for (let k = total; k >= zoneLabels; k--) {
-    const sname = suffixName(qname, k)
+    const sname = ancestorAt(qname, k)
     const m = nsec3Match(set, sname)
     if (!m) continue
     if (k === total) return {ok: true, exists: true, match: m}
@@ -347,7 +345,7 @@ function closestEncloserProof(set: Nsec3Set, qname: string): CeProof {
     if (bitmapHas(m.types, 'NS') && !bitmapHas(m.types, 'SOA')) {
       return {ok: false, result: fail(`closest encloser ${n(sname)} is a delegation point: the zone is not authoritative below it (RFC 5155 §8.3)`)}
     }
-    const nextCloser = suffixName(qname, k + 1)
+    const nextCloser = ancestorAt(qname, k + 1)
     const c = nsec3Cover(set, nextCloser)
     if (!c) return {ok: false, result: fail(`closest encloser ${n(sname)} matched, but no NSEC3 covers the next closer name ${n(nextCloser)}`)}
     return {ok: true, exists: false, ce: sname, nextCloser, ceRecord: m, ncRecord: c}
@@ -355,7 +353,7 @@ function closestEncloserProof(set: Nsec3Set, qname: string): CeProof {
   return {ok: false, result: fail(`no NSEC3 matches ${n(qname)} or any of its ancestors in ${set.zone}: no closest encloser proof`)}
 }
 
-function nsec3Setup(qname: string, records: readonly DnsRecord[], zone: string | undefined, opts: Nsec3Options): {set: Nsec3Set} | {error: DenialResult} {
+function nsec3Setup(qname: string, records: readonly Rr[], zone: string | undefined, opts: Nsec3Options): {set: Nsec3Set} | {error: DenialResult} {
   const parsed = parseNsec3Set(records, zone, opts)
   if ('error' in parsed) return parsed
   if (!isSubdomain(qname, parsed.set.zone)) return {error: fail(`${n(qname)} is not in zone ${parsed.set.zone}`)}
@@ -367,7 +365,7 @@ function nsec3Setup(qname: string, records: readonly DnsRecord[], zone: string |
  * covering the wildcard at the closest encloser. `optOut` is set when the next-closer cover has
  * Opt-Out (the answer is then insecure, RFC 5155 §9.2).
  */
-export function proveNsec3Nxdomain(qname: string, records: readonly DnsRecord[], zone?: string, opts: Nsec3Options = {}): DenialResult {
+export function proveNsec3Nxdomain(qname: string, records: readonly Rr[], zone?: string, opts: Nsec3Options = {}): DenialResult {
   const s = nsec3Setup(qname, records, zone, opts)
   if ('error' in s) return s.error
   const cep = closestEncloserProof(s.set, qname)
@@ -388,7 +386,7 @@ export function proveNsec3Nxdomain(qname: string, records: readonly DnsRecord[],
  * for DS either such a match (from the parent side) or a closest encloser proof whose next closer
  * cover has Opt-Out; otherwise a wildcard no-data proof.
  */
-export function proveNsec3Nodata(qname: string, qtype: string, records: readonly DnsRecord[], zone?: string, opts: Nsec3Options = {}): DenialResult {
+export function proveNsec3Nodata(qname: string, qtype: string, records: readonly Rr[], zone?: string, opts: Nsec3Options = {}): DenialResult {
   const s = nsec3Setup(qname, records, zone, opts)
   if ('error' in s) return s.error
   const set = s.set
@@ -400,7 +398,7 @@ export function proveNsec3Nodata(qname: string, qtype: string, records: readonly
     if (bitmapHas(m.types, qtype)) return fail(`${describe3(m)} matches ${n(qname)} and lists ${qtype}: the type exists`)
     if (bitmapHas(m.types, 'CNAME')) return fail(`${describe3(m)} matches ${n(qname)} and lists CNAME: the answer should be the CNAME`)
     if (!isDs && ns && !soa) return fail(`${describe3(m)} matches the delegation point ${n(qname)} and cannot deny ${qtype} (RFC 6840 §4.1)`)
-    if (isDs && soa && countLabels(qname) > 0) return fail(`${describe3(m)} is the child zone apex ${n(qname)} and cannot deny DS (RFC 6840 §4.1)`)
+    if (isDs && soa && labelCount(qname) > 0) return fail(`${describe3(m)} is the child zone apex ${n(qname)} and cannot deny DS (RFC 6840 §4.1)`)
     return ok('nodata', `${describe3(m)} matches ${n(qname)} and lists ${m.types.join(' ') || 'no types'}, not ${qtype}`, {insecureDelegation: isDs && ns && !soa})
   }
   const cep = closestEncloserProof(set, qname)
@@ -430,14 +428,14 @@ export function proveNsec3Nodata(qname: string, qtype: string, records: readonly
  * NSEC3 proof for a wildcard-synthesised answer (RFC 5155 §8.8): an NSEC3 covering the next
  * closer name of `qname` relative to the wildcard's parent (rightmost `labels` labels).
  */
-export function proveNsec3WildcardAnswer(qname: string, labels: number, records: readonly DnsRecord[], zone?: string, opts: Nsec3Options = {}): DenialResult {
+export function proveNsec3WildcardAnswer(qname: string, labels: number, records: readonly Rr[], zone?: string, opts: Nsec3Options = {}): DenialResult {
   const s = nsec3Setup(qname, records, zone, opts)
   if ('error' in s) return s.error
-  const total = countLabels(qname)
+  const total = labelCount(qname)
   if (labels >= total) return fail(`Labels ${labels} does not indicate a wildcard expansion of ${n(qname)}`)
-  if (labels < countLabels(s.set.zone)) return fail(`Labels ${labels} puts the wildcard above zone ${s.set.zone}`)
-  const source = suffixName(qname, labels)
-  const nextCloser = suffixName(qname, labels + 1)
+  if (labels < labelCount(s.set.zone)) return fail(`Labels ${labels} puts the wildcard above zone ${s.set.zone}`)
+  const source = ancestorAt(qname, labels)
+  const nextCloser = ancestorAt(qname, labels + 1)
   const c = nsec3Cover(s.set, nextCloser)
   if (!c) return fail(`answer for ${n(qname)} was synthesised from ${n(prependLabel('*', source))}, but no NSEC3 covers the next closer name ${n(nextCloser)}`)
   return ok('wildcard-answer', `${describe3(c)} covers next closer name ${n(nextCloser)}: wildcard expansion from ${n(prependLabel('*', source))} is legitimate${c.optOut ? ' (Opt-Out span: insecure)' : ''}`, {
@@ -455,12 +453,12 @@ export interface DenialQuery extends Nsec3Options {
   /** `NXDOMAIN` for a name error, `NOERROR` (or `NODATA`) for no data. */
   rcode: 'NXDOMAIN' | 'NOERROR' | 'NODATA'
   /** NSEC or NSEC3 records (others are ignored), signatures already verified. */
-  records: readonly DnsRecord[]
+  records: readonly Rr[]
   /** The zone the records come from (their signer). Recommended. */
   zone?: string
 }
 
-function hasType(records: readonly DnsRecord[], type: string): boolean {
+function hasType(records: readonly Rr[], type: string): boolean {
   return records.some(r => sameType(r.type, type))
 }
 
@@ -477,7 +475,7 @@ export function proveDenial(q: DenialQuery): DenialResult {
 }
 
 /** Prove that a wildcard expansion was legitimate, with NSEC or NSEC3. */
-export function proveWildcardAnswer(qname: string, labels: number, records: readonly DnsRecord[], zone?: string, opts: Nsec3Options = {}): DenialResult {
+export function proveWildcardAnswer(qname: string, labels: number, records: readonly Rr[], zone?: string, opts: Nsec3Options = {}): DenialResult {
   if (hasType(records, 'NSEC')) return proveNsecWildcardAnswer(qname, labels, records, zone)
   if (hasType(records, 'NSEC3')) return proveNsec3WildcardAnswer(qname, labels, records, zone, opts)
   return fail(`answer for ${n(qname)} was synthesised from a wildcard, but there is no NSEC or NSEC3 proving that ${n(qname)} does not exist`)
@@ -487,7 +485,7 @@ export function proveWildcardAnswer(qname: string, labels: number, records: read
  * Insecure delegation proof (RFC 4035 §5.2, RFC 6840 §4.4): the parent's NSEC/NSEC3 for `child`
  * has NS but neither DS nor SOA, or `child` lies in an NSEC3 Opt-Out span.
  */
-export function proveInsecureDelegation(child: string, records: readonly DnsRecord[], zone?: string, opts: Nsec3Options = {}): DenialResult {
+export function proveInsecureDelegation(child: string, records: readonly Rr[], zone?: string, opts: Nsec3Options = {}): DenialResult {
   const r = proveDenial({qname: child, qtype: 'DS', rcode: 'NOERROR', records, zone, ...opts})
   if (!r.ok) return r
   if (!r.insecureDelegation) {

@@ -8,12 +8,12 @@
 import {createECDH, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign} from 'node:crypto'
 import type {KeyObject} from 'node:crypto'
 import {base32HexEncode} from './base32hex.js'
-import {
-  canonicalRdata, compareNames, dsDigest, isSubdomain, keyTag, nameEquals, normalizeName, parentName, rrsigLabelCount,
-} from './canonical.js'
+import {canonicalName, compareNames, isSubdomain, nameEquals, parentName, rrsigLabelCount} from '../dns/names.js'
+import {canonicalRdata} from '../dns/record.js'
+import type {DnskeyData, DsRecord, Nsec3Data, NsecData, Rr, RrsigData, RrsigRecord} from '../dns/record.js'
+import {packetTypeName, sameType, typeNumber} from '../dns/types.js'
+import {dsDigest, keyTag} from './canonical.js'
 import {nsec3HashRaw} from './denial.js'
-import {packetTypeName, typeToNumber, sameType} from './rrtypes.js'
-import type {DnsRecord, DnskeyData, DsRecord, Nsec3Data, NsecData, RrsigData, RrsigRecord} from './rrtypes.js'
 import {algorithmSpec, signedData} from './verify.js'
 
 /** Algorithms the signer can generate keys for. */
@@ -164,7 +164,7 @@ export interface SignRrsetOptions {
 }
 
 /** Sign an RRset, returning the RRSIG record (RFC 4034 §3.1.8.1). */
-export function signRrset(rrset: readonly DnsRecord[], key: SigningKey, opts: SignRrsetOptions): RrsigRecord {
+export function signRrset(rrset: readonly Rr[], key: SigningKey, opts: SignRrsetOptions): RrsigRecord {
   if (rrset.length === 0) throw new Error('cannot sign an empty RRset')
   const first = rrset[0]!
   const spec = algorithmSpec(key.algorithm)
@@ -214,11 +214,11 @@ const GENERATED = ['RRSIG', 'NSEC', 'NSEC3', 'NSEC3PARAM']
 
 interface NameNode {
   name: string
-  rrsets: Map<number, DnsRecord[]>
+  rrsets: Map<number, Rr[]>
 }
 
 function sortTypes(types: Iterable<string | number>): string[] {
-  return [...new Set([...types].map(t => typeToNumber(t)))].sort((a, b) => a - b).map(t => packetTypeName(t))
+  return [...new Set([...types].map(t => typeNumber(t)))].sort((a, b) => a - b).map(t => packetTypeName(t))
 }
 
 /**
@@ -228,19 +228,19 @@ function sortTypes(types: Iterable<string | number>): string[] {
  * are glue and are left out of the chain. Returns the unsigned input records followed by the
  * generated ones.
  */
-export function signZone(origin: string, records: readonly DnsRecord[], opts: SignZoneOptions): DnsRecord[] {
-  const apex = normalizeName(origin)
+export function signZone(origin: string, records: readonly Rr[], opts: SignZoneOptions): Rr[] {
+  const apex = canonicalName(origin)
   const ksk = opts.ksk
   const zsk = opts.zsk ?? opts.ksk
   const inception = opts.inception ?? opts.now - 3600
   const expiration = opts.expiration ?? opts.now + 30 * 86400
-  const input: DnsRecord[] = []
+  const input: Rr[] = []
   for (const r of records) {
     if (GENERATED.some(t => sameType(r.type, t))) continue
     if (!isSubdomain(r.name, apex)) throw new Error(`record ${r.name}/${r.type} is outside zone ${apex}`)
     input.push({...r, class: r.class ?? 'IN'})
   }
-  const soa = input.find(r => sameType(r.type, 'SOA') && nameEquals(r.name, apex)) as DnsRecord<{minimum?: number}> | undefined
+  const soa = input.find(r => sameType(r.type, 'SOA') && nameEquals(r.name, apex)) as Rr<{minimum?: number}> | undefined
   const soaTtl = soa?.ttl ?? 3600
   const negativeTtl = soa ? Math.min(soaTtl, soa.data.minimum ?? soaTtl) : 3600
   const dnskeyTtl = opts.dnskeyTtl ?? soaTtl
@@ -254,7 +254,7 @@ export function signZone(origin: string, records: readonly DnsRecord[], opts: Si
   }
 
   const nsec3 = opts.nsec === 'nsec3' ? {salt: opts.nsec3?.salt ?? Buffer.alloc(0), iterations: opts.nsec3?.iterations ?? 0, optOut: opts.nsec3?.optOut ?? false} : undefined
-  const generated: DnsRecord[] = []
+  const generated: Rr[] = []
   if (nsec3) {
     const salt = Buffer.isBuffer(nsec3.salt) ? nsec3.salt : Buffer.from(nsec3.salt === '-' ? '' : nsec3.salt, 'hex')
     const param = Buffer.alloc(5 + salt.length)
@@ -267,25 +267,25 @@ export function signZone(origin: string, records: readonly DnsRecord[], opts: Si
 
   const nodes = new Map<string, NameNode>()
   for (const r of [...input, ...generated]) {
-    const key = normalizeName(r.name)
+    const key = canonicalName(r.name)
     let node = nodes.get(key)
     if (!node) nodes.set(key, (node = {name: key, rrsets: new Map()}))
-    const t = typeToNumber(r.type)
+    const t = typeNumber(r.type)
     const list = node.rrsets.get(t)
     if (list) list.push(r)
     else node.rrsets.set(t, [r])
   }
-  const NS = typeToNumber('NS')
-  const DS = typeToNumber('DS')
-  const DNSKEY = typeToNumber('DNSKEY')
+  const NS = typeNumber('NS')
+  const DS = typeNumber('DS')
+  const DNSKEY = typeNumber('DNSKEY')
   const cuts = [...nodes.values()].filter(n => n.name !== apex && n.rrsets.has(NS)).map(n => n.name)
   const occluded = (name: string): boolean => cuts.some(c => c !== name && isSubdomain(name, c))
   const authoritative = [...nodes.values()].filter(n => !occluded(n.name)).sort((a, b) => compareNames(a.name, b.name))
   const isCut = (n: NameNode): boolean => n.name !== apex && n.rrsets.has(NS)
 
-  const sign = (rrset: DnsRecord[], key: SigningKey): RrsigRecord =>
+  const sign = (rrset: Rr[], key: SigningKey): RrsigRecord =>
     signRrset(rrset, key, {signer: apex, inception, expiration})
-  const signatures: DnsRecord[] = []
+  const signatures: Rr[] = []
 
   for (const node of authoritative) {
     for (const [type, rrset] of node.rrsets) {
@@ -300,7 +300,7 @@ export function signZone(origin: string, records: readonly DnsRecord[], opts: Si
       const types = isCut(node)
         ? [NS, ...(node.rrsets.has(DS) ? [DS] : []), 'RRSIG', 'NSEC']
         : [...node.rrsets.keys(), 'RRSIG', 'NSEC']
-      const rr: DnsRecord<NsecData> = {name: node.name, type: 'NSEC', class: 'IN', ttl: negativeTtl, data: {nextDomain: next.name, rrtypes: sortTypes(types)}}
+      const rr: Rr<NsecData> = {name: node.name, type: 'NSEC', class: 'IN', ttl: negativeTtl, data: {nextDomain: next.name, rrtypes: sortTypes(types)}}
       generated.push(rr)
       signatures.push(sign([rr], zsk))
     })
@@ -321,8 +321,8 @@ export function signZone(origin: string, records: readonly DnsRecord[], opts: Si
       } else {
         add(node.name, [...node.rrsets.keys(), 'RRSIG'])
       }
-      for (let a = parentName(node.name); isSubdomain(a, apex) && !nameEquals(a, apex); a = parentName(a)) {
-        if (!nodes.has(normalizeName(a))) add(normalizeName(a), [])
+      for (let a = parentName(node.name); a !== null && isSubdomain(a, apex) && !nameEquals(a, apex); a = parentName(a)) {
+        if (!nodes.has(canonicalName(a))) add(canonicalName(a), [])
       }
     }
     const chain = [...entries.values()].sort((a, b) => Buffer.compare(a.hash, b.hash))
@@ -333,8 +333,8 @@ export function signZone(origin: string, records: readonly DnsRecord[], opts: Si
         salt: Buffer.isBuffer(nsec3.salt) ? nsec3.salt : Buffer.from(nsec3.salt === '-' ? '' : nsec3.salt, 'hex'),
         nextDomain: next.hash, rrtypes: e.types,
       }
-      const owner = apex === '.' ? base32HexEncode(e.hash).toLowerCase() : `${base32HexEncode(e.hash).toLowerCase()}.${apex}`
-      const rr: DnsRecord<Nsec3Data> = {name: owner, type: 'NSEC3', class: 'IN', ttl: negativeTtl, data}
+      const owner = apex === '' ? base32HexEncode(e.hash).toLowerCase() : `${base32HexEncode(e.hash).toLowerCase()}.${apex}`
+      const rr: Rr<Nsec3Data> = {name: owner, type: 'NSEC3', class: 'IN', ttl: negativeTtl, data}
       generated.push(rr)
       signatures.push(sign([rr], zsk))
     })

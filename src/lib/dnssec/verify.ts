@@ -8,12 +8,11 @@
  */
 import {createPublicKey, verify as cryptoVerify} from 'node:crypto'
 import type {KeyObject} from 'node:crypto'
-import {
-  canonicalRrsetOrder, canonicalNameWire, isSubdomain, keyTag, nameEquals, nameLabels, normalizeName,
-  rrsigLabelCount, rrsigRdataHeader, suffixName, prependLabel,
-} from './canonical.js'
-import {DNSKEY_FLAG_REVOKE, DNSKEY_FLAG_ZONE, algorithmLabel, classToNumber, sameType, typeToNumber} from './rrtypes.js'
-import type {DnsRecord, DnskeyData, DnskeyRecord, RrsigData, RrsigRecord} from './rrtypes.js'
+import {ancestorAt, canonicalNameWire, isSubdomain, nameEquals, nameLabels, prependLabel, rrsigLabelCount, shownName} from '../dns/names.js'
+import {DNSKEY_FLAG_REVOKE, DNSKEY_FLAG_ZONE, canonicalRrsetOrder} from '../dns/record.js'
+import type {DnskeyData, DnskeyRecord, Rr, RrsigData, RrsigRecord} from '../dns/record.js'
+import {algorithmLabel, classNumber, sameType, typeNumber} from '../dns/types.js'
+import {keyTag, rrsigRdataHeader} from './canonical.js'
 
 /** Algorithms this library can verify by default. */
 export const DEFAULT_SUPPORTED_ALGORITHMS: ReadonlySet<number> = new Set([5, 7, 8, 10, 13, 14, 15, 16])
@@ -172,7 +171,7 @@ export function signedOwnerName(owner: string, labels: number): string | null {
   const count = rrsigLabelCount(owner)
   if (labels > count) return null
   if (labels === count) return owner
-  return prependLabel('*', suffixName(owner, labels))
+  return prependLabel('*', ancestorAt(owner, labels))
 }
 
 /**
@@ -180,7 +179,7 @@ export function signedOwnerName(owner: string, labels: number): string | null {
  * RR of the RRset in canonical form and order, with the Original TTL and, for wildcard
  * expansions, the wildcard owner.
  */
-export function signedData(rrset: readonly DnsRecord[], sig: Omit<RrsigData, 'signature'>, owner?: string): Buffer {
+export function signedData(rrset: readonly Rr[], sig: Omit<RrsigData, 'signature'>, owner?: string): Buffer {
   if (rrset.length === 0) throw new Error('empty RRset')
   const signedOwner = owner ?? signedOwnerName(rrset[0]!.name, sig.labels)
   if (signedOwner === null) throw new Error('RRSIG Labels field exceeds the owner name label count')
@@ -189,8 +188,8 @@ export function signedData(rrset: readonly DnsRecord[], sig: Omit<RrsigData, 'si
   const parts: Buffer[] = [rrsigRdataHeader(sig)]
   for (const {rr, rdata} of canonicalRrsetOrder(rrset)) {
     const h = Buffer.from(head)
-    h.writeUInt16BE(typeToNumber(rr.type), 0)
-    h.writeUInt16BE(classToNumber(rr.class), 2)
+    h.writeUInt16BE(typeNumber(rr.type), 0)
+    h.writeUInt16BE(classNumber(rr.class), 2)
     h.writeUInt32BE(sig.originalTTL >>> 0, 4)
     h.writeUInt16BE(rdata.length, 8)
     parts.push(ownerWire, h, rdata)
@@ -203,13 +202,13 @@ function fail(code: VerifyCode, reason: string): VerifyFail {
 }
 
 /** Check that all records form one RRset; returns a reason when they do not. */
-function rrsetProblem(rrset: readonly DnsRecord[]): string | null {
+function rrsetProblem(rrset: readonly Rr[]): string | null {
   if (rrset.length === 0) return 'empty RRset'
   const first = rrset[0]!
   for (const rr of rrset) {
     if (!nameEquals(rr.name, first.name)) return `records with different owners (${first.name}, ${rr.name})`
     if (!sameType(rr.type, first.type)) return `records with different types (${first.type}, ${rr.type})`
-    if (classToNumber(rr.class) !== classToNumber(first.class)) return 'records with different classes'
+    if (classNumber(rr.class) !== classNumber(first.class)) return 'records with different classes'
   }
   return null
 }
@@ -222,15 +221,15 @@ function rrsetProblem(rrset: readonly DnsRecord[]): string | null {
  * zone flag / revocation of the key, the Labels field (wildcard expansion), the validity period
  * with RFC 1982 serial arithmetic, and finally the signature itself.
  */
-export function verifyRrsig(rrset: readonly DnsRecord[], rrsig: RrsigRecord, dnskey: DnskeyRecord, now: number, opts: VerifyOptions = {}): VerifyResult {
+export function verifyRrsig(rrset: readonly Rr[], rrsig: RrsigRecord, dnskey: DnskeyRecord, now: number, opts: VerifyOptions = {}): VerifyResult {
   const shape = rrsetProblem(rrset)
   if (shape) return fail('bad-rrset', shape)
   const first = rrset[0]!
   const sig = rrsig.data
-  const what = `RRSIG ${normalizeName(rrsig.name)}/${sig.typeCovered} (key tag ${sig.keyTag}, alg ${sig.algorithm})`
+  const what = `RRSIG ${shownName(rrsig.name)}/${sig.typeCovered} (key tag ${sig.keyTag}, alg ${sig.algorithm})`
   if (!sameType(sig.typeCovered, first.type)) return fail('type-mismatch', `${what} covers ${sig.typeCovered}, not ${first.type}`)
   if (!nameEquals(rrsig.name, first.name)) return fail('owner-mismatch', `${what} is owned by ${rrsig.name}, not ${first.name}`)
-  if (classToNumber(rrsig.class) !== classToNumber(first.class)) return fail('class-mismatch', `${what} class differs from the RRset's`)
+  if (classNumber(rrsig.class) !== classNumber(first.class)) return fail('class-mismatch', `${what} class differs from the RRset's`)
   if (!isAlgorithmSupported(sig.algorithm, opts)) {
     return fail('unsupported-algorithm', `${what}: unsupported algorithm ${algorithmLabel(sig.algorithm)}`)
   }
@@ -338,11 +337,11 @@ export type RrsetVerifyResult = RrsetVerifyOk | RrsetVerifyFail
  * owner/type are ignored, each remaining RRSIG is tried with the DNSKEYs matching its signer,
  * key tag and algorithm; the first success wins. On failure every attempt is reported.
  */
-export function verifyRrset(rrset: readonly DnsRecord[], rrsigs: readonly RrsigRecord[], dnskeys: readonly DnskeyRecord[], now: number, opts: VerifyOptions = {}): RrsetVerifyResult {
+export function verifyRrset(rrset: readonly Rr[], rrsigs: readonly RrsigRecord[], dnskeys: readonly DnskeyRecord[], now: number, opts: VerifyOptions = {}): RrsetVerifyResult {
   const shape = rrsetProblem(rrset)
   if (shape) return {ok: false, code: 'bad-rrset', reason: shape, insecure: false, failures: []}
   const first = rrset[0]!
-  const label = `${normalizeName(first.name)}/${first.type}`
+  const label = `${shownName(first.name)}/${first.type}`
   const relevant = rrsigs.filter(s => sameType(s.type, 'RRSIG') && nameEquals(s.name, first.name) && sameType(s.data.typeCovered, first.type))
   if (relevant.length === 0) {
     return {ok: false, code: 'no-rrsig', reason: `no RRSIG covers ${label}`, insecure: false, failures: []}
@@ -358,7 +357,7 @@ export function verifyRrset(rrset: readonly DnsRecord[], rrsigs: readonly RrsigR
     }
     const candidates = dnskeys.filter(k => sameType(k.type, 'DNSKEY') && k.data.algorithm === sig.algorithm && nameEquals(k.name, sig.signersName) && keyTag(k.data) === sig.keyTag)
     if (candidates.length === 0) {
-      failures.push({keyTag: sig.keyTag, algorithm: sig.algorithm, code: 'no-key', reason: `no DNSKEY at ${normalizeName(sig.signersName)} with key tag ${sig.keyTag} and algorithm ${sig.algorithm}`})
+      failures.push({keyTag: sig.keyTag, algorithm: sig.algorithm, code: 'no-key', reason: `no DNSKEY at ${shownName(sig.signersName)} with key tag ${sig.keyTag} and algorithm ${sig.algorithm}`})
       continue
     }
     for (const dnskey of candidates) {

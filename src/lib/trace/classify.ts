@@ -4,7 +4,7 @@
  * question in, a verdict out.
  */
 import type {DnsMessage, Rr} from '../dns/message.js'
-import {canonicalName, isSubdomain, labelCount} from '../dns/names.js'
+import {canonicalName, dnameSubstitute, isSubdomain, labelCount} from '../dns/names.js'
 import {normalizeType} from '../dns/types.js'
 
 export type StepKind = 'referral' | 'answer' | 'cname' | 'dname' | 'nodata' | 'nxdomain' | 'lame' | 'timeout' | 'error'
@@ -67,9 +67,7 @@ export function classifyResponse(msg: DnsMessage, zone: string | null, qname: st
   if (dname) {
     if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'DNAME without the AA flag', records: cname ? [dname, cname] : [dname]}
     const owner = rrName(dname)
-    const target = canonicalName(str(rrData(dname)))
-    const prefix = q.slice(0, q.length - owner.length - 1)
-    const synthesized = target === '' ? prefix : `${prefix}.${target}`
+    const synthesized = canonicalName(dnameSubstitute(q, owner, str(rrData(dname))))
     return {kind: 'dname', target: synthesized, records: cname ? [dname, cname] : [dname]}
   }
   if (cname) {

@@ -7,7 +7,7 @@
 import type {DnsMessage} from '../dns/message.js'
 import {fqdn, isSubdomain, labelCount} from '../dns/names.js'
 import {validateAnswer, validateDelegation, validateZone, type SecurityStatus} from '../dnssec/chain.js'
-import type {DnskeyRecord, DnsRecord, DsRecord, RrsigRecord} from '../dnssec/rrtypes.js'
+import type {DnskeyRecord, DsRecord, RrsigRecord} from '../dns/record.js'
 import {keyTag} from '../dnssec/canonical.js'
 import type {DelegationCache, ServerRef, TraceOutcome, TraceQuery, TraceResult} from './engine.js'
 import {rrType} from './classify.js'
@@ -99,7 +99,7 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
       parentStatus = p.status
       if (p.status === 'secure') {
         const r = yield* ask(parent, zone, 'DS')
-        const records = r ? ([...r.msg.answers, ...r.msg.authorities] as unknown as DnsRecord[]) : []
+        const records = r ? [...r.msg.answers, ...r.msg.authorities] : []
         const d = validateDelegation({parentZone: parent, parentStatus: p.status, parentKeys: p.keys, child: zone, records, now: o.nowSeconds})
         if (d.status === 'bogus') {
           zoneState.set(zone, {status: 'bogus', keys: []})
@@ -151,7 +151,7 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
         const v = validateAnswer({
           zone, zoneStatus: 'secure', keys: st.keys, qname: s.qname, qtype: s.qtype,
           rcode: r.msg.rcode === 'NXDOMAIN' ? 'NXDOMAIN' : 'NOERROR',
-          answers: r.msg.answers as unknown as DnsRecord[], authority: r.msg.authorities as unknown as DnsRecord[], now: o.nowSeconds,
+          answers: r.msg.answers, authority: r.msg.authorities, now: o.nowSeconds,
         })
         status = v.status
         reason = v.reason

@@ -8,7 +8,7 @@ import {UsageError} from '../errors.js'
 import {routedFamilies} from '../net/route.js'
 import {DelegationCache, type TraceLimits, type TraceStep} from './engine.js'
 import {driveGenerator, runTrace} from './driver.js'
-import type {DsRecord} from '../dnssec/rrtypes.js'
+import type {DsRecord} from '../dns/record.js'
 import {readFileSync} from 'node:fs'
 import {loadRootHints, type RootHint} from './hints.js'
 import {traceToJson, type TraceJson} from './present.js'
@@ -82,9 +82,11 @@ export async function loadAnchors(job: TraceJobOptions): Promise<{records: DsRec
     }
     let records: DsRecord[]
     try {
-      records = parseTrustAnchor(text)
+      records = parseTrustAnchor(text, {fileName: job.trustAnchorFile})
     } catch (err) {
-      throw new UsageError(`trust anchor ${job.trustAnchorFile}: ${(err as Error).message}`, 'bad-trust-anchor')
+      // Zone-file syntax errors already say FILE:LINE; other problems name the file here.
+      const why = (err as Error).message
+      throw new UsageError(`trust anchor ${why.startsWith(`${job.trustAnchorFile}:`) ? why : `${job.trustAnchorFile}: ${why}`}`, 'bad-trust-anchor')
     }
     if (records.length === 0) throw new UsageError(`trust anchor ${job.trustAnchorFile}: no DS or DNSKEY record found`, 'bad-trust-anchor')
     return {records, label: job.trustAnchorFile}

@@ -1,10 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {
-  base32HexDecode, base32HexEncode, nsec3Hash, proveDenial, proveInsecureDelegation, proveNsec3Nodata,
-  proveNsec3Nxdomain, proveNsec3WildcardAnswer, proveNsecNodata, proveNsecNxdomain, proveNsecWildcardAnswer,
-  proveWildcardAnswer,
-} from '../../../src/lib/dnssec/index.js'
-import type {DnsRecord} from '../../../src/lib/dnssec/index.js'
+import type {Rr} from '../../../src/lib/dns/record.js'
+import {base32HexDecode, base32HexEncode, nsec3Hash, proveDenial, proveInsecureDelegation, proveNsec3Nodata, proveNsec3Nxdomain, proveNsec3WildcardAnswer, proveNsecNodata, proveNsecNxdomain, proveNsecWildcardAnswer, proveWildcardAnswer} from '../../../src/lib/dnssec/index.js'
 import {zone} from './helpers.js'
 
 describe('NSEC3 hash (RFC 5155 Appendix A)', () => {
@@ -60,7 +56,7 @@ const CHAIN: Record<string, [string, string]> = {
   t644: ['t644ebqk9bibcna874givr6joj62mlhv', '0p9mhaveqvm6t7vbl5lop2u3t2rp3tom A HINFO AAAA RRSIG'],
 }
 
-function nsec3(keys: string[], flags = 1, overrides: Record<string, string> = {}): DnsRecord[] {
+function nsec3(keys: string[], flags = 1, overrides: Record<string, string> = {}): Rr[] {
   return zone(keys.map(k => {
     const [owner, rest] = CHAIN[k]!
     const next = rest.split(' ')[0]!
@@ -162,7 +158,7 @@ const NSEC = zone(`
   x.w.example. 3600 IN NSEC x.y.w.example. MX RRSIG NSEC
   x.y.w.example. 3600 IN NSEC xx.example. MX RRSIG NSEC
   xx.example. 3600 IN NSEC example. A HINFO AAAA RRSIG NSEC`)
-const nsec = (...owners: string[]): DnsRecord[] => NSEC.filter(r => owners.includes(r.name))
+const nsec = (...owners: string[]): Rr[] => NSEC.filter(r => owners.includes(r.name))
 
 describe('NSEC proofs', () => {
   it('name error: ml.example (covered by b.example, wildcard covered by the apex NSEC)', () => {

@@ -1,5 +1,5 @@
 /** Shared real-world fixtures (root DNSKEY RRset as served by the root servers in May 2026). */
-import {parseDnssecTime} from '../../../src/lib/dnssec/index.js'
+import {parseSigTime} from '../../../src/lib/dns/zonefile.js'
 import {zone} from './helpers.js'
 
 // The root DNSKEY RRset as served in May 2026 (RSA/SHA-256, signed by KSK-2017).
@@ -25,4 +25,4 @@ export const ROOT_DNSKEYS_2026 = zone(`
     b3ZfyfLl0HEUD9Bb1R4C1uK7tAprVAP8XXA0n8PMhGEmr1SXgodiHpkZ9X4S31ahRh3tSpTn1eGz
     04kydmswhw8RDzCdd18BXBZGDSpzFBSSUr1ttRkQmjTZbBFkNrG092D4yDu7h2xVrePmMcjZMhpL
     UI75Ks2vXO6dX08oey9sbDAezOwZtvSLld936w== )`)
-export const MAY_2026 = parseDnssecTime('20260510120000')
+export const MAY_2026 = parseSigTime('20260510120000')

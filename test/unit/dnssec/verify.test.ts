@@ -1,11 +1,10 @@
 import {generateKeyPairSync} from 'node:crypto'
 import dnsPacket from 'dns-packet'
 import {describe, expect, it} from 'vitest'
-import {
-  dnskeyToPublicKey, generateKey, importRawPrivateKey, parseDnssecTime, serialCompare, signRrset,
-  signingKeyFromPrivateKey, verifyRrset, verifyRrsig,
-} from '../../../src/lib/dnssec/index.js'
-import type {DnsRecord, DnskeyRecord, RrsigRecord, SigningKey} from '../../../src/lib/dnssec/index.js'
+import type {DnskeyRecord, Rr, RrsigRecord} from '../../../src/lib/dns/record.js'
+import {parseSigTime} from '../../../src/lib/dns/zonefile.js'
+import {dnskeyToPublicKey, generateKey, importRawPrivateKey, serialCompare, signRrset, signingKeyFromPrivateKey, verifyRrset, verifyRrsig} from '../../../src/lib/dnssec/index.js'
+import type {SigningKey} from '../../../src/lib/dnssec/index.js'
 import {MAY_2026, ROOT_DNSKEYS_2026} from './fixtures.js'
 import {zone} from './helpers.js'
 
@@ -42,10 +41,10 @@ const RFC6605_P384 = zone(`
     /L5hDKIvGDyI1fcARX3z65qrmPsVz73QD1Mr5CEqOiLP
     95hxQouuroGCeZOvzFaxsT8Glr74hbavRKayJNuydCuz
     WTSSPdz7wnqXL5bdcJzusdnI0RSMROxxwGipWcJm )`)
-const RFC6605_NOW = parseDnssecTime('20100820000000')
+const RFC6605_NOW = parseSigTime('20100820000000')
 
 
-function split(records: DnsRecord[]): {keys: DnskeyRecord[]; sigs: RrsigRecord[]; data: DnsRecord[]} {
+function split(records: Rr[]): {keys: DnskeyRecord[]; sigs: RrsigRecord[]; data: Rr[]} {
   return {
     keys: records.filter(r => r.type === 'DNSKEY') as DnskeyRecord[],
     sigs: records.filter(r => r.type === 'RRSIG') as RrsigRecord[],
@@ -107,7 +106,7 @@ describe('RFC vectors', () => {
     const {keys, sigs} = split(ROOT_DNSKEYS_2026)
     const r = verifyRrset(keys, sigs, keys, MAY_2026)
     expect(r).toMatchObject({ok: true, keyTag: 20326, algorithm: 8})
-    const late = verifyRrset(keys, sigs, keys, parseDnssecTime('20260601000000'))
+    const late = verifyRrset(keys, sigs, keys, parseSigTime('20260601000000'))
     expect(late).toMatchObject({ok: false, code: 'expired'})
     expect(late.reason).toMatch(/signature expired/)
   })
@@ -255,7 +254,7 @@ describe('signing round trips', () => {
     const key = generateKey(13, 257)
     const sig = signRrset(rrset, key, {signer: 'example', inception: now - 10, expiration: now + 3600})
     const packet = dnsPacket.encode({type: 'response', answers: [...rrset, sig, asRecord(key)] as dnsPacket.Answer[]})
-    const decoded = dnsPacket.decode(packet).answers! as DnsRecord[]
+    const decoded = dnsPacket.decode(packet).answers! as Rr[]
     const r = verifyRrset(decoded.filter(a => a.type === 'A'), decoded.filter(a => a.type === 'RRSIG') as RrsigRecord[], decoded.filter(a => a.type === 'DNSKEY') as DnskeyRecord[], now)
     expect(r).toMatchObject({ok: true, keyTag: key.keyTag})
   })

@@ -1,8 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import type {DnskeyRecord, RrsigRecord} from '../../../src/lib/dns/record.js'
 import {dsDigest, keyTag} from '../../../src/lib/dnssec/canonical.js'
 import {verifyRrset} from '../../../src/lib/dnssec/verify.js'
-import type {DnskeyRecord, RrsigRecord} from '../../../src/lib/dnssec/rrtypes.js'
 import {prepareDnssec} from '../../../src/lib/lab/dnssec.js'
 import {startLab, type Lab} from '../../../src/lib/lab/index.js'
 import {DEFAULT_WORLD} from '../../../src/lib/lab/world.js'
