@@ -22,8 +22,14 @@ import dnsPacket from 'dns-packet'
 import ipaddr from 'ipaddr.js'
 
 import {parseZoneFile, type Rr, typeName} from '../dns/zonefile.js'
-import {canon, childOf, compareCanonical, isAtOrBelow, labelsOf, namesBetween, parentOf, replaceSuffix, wireLength} from './names.js'
+import {compareNames, dnameSubstitute, isSubdomain, labelCount, namesBetween, parentName, prependLabel, shownName, wireLength} from '../dns/names.js'
 import {maskBytes} from '../net/cidr.js'
+
+/** The parent of a lab name, in the lab's key form (lower-case, root `.`); null above the root. */
+function parentShown(name: string): string | null {
+  const p = parentName(name)
+  return p === null ? null : shownName(p)
+}
 
 // ---------------------------------------------------------------------------------------------
 // Answer policies (Route 53 style)
@@ -104,13 +110,13 @@ export class Zone {
   private nsecOwners: string[] | undefined
 
   constructor(source: ZoneSource) {
-    this.origin = canon(source.origin)
+    this.origin = shownName(source.origin)
     this.records = source.records
     this.policies = source.policies ?? []
     this.existing.add(this.origin)
     for (const rr of source.records) {
-      const owner = canon(rr.name)
-      if (!isAtOrBelow(owner, this.origin)) throw new Error(`zone ${this.origin}: ${rr.name} is outside the zone`)
+      const owner = shownName(rr.name)
+      if (!isSubdomain(owner, this.origin)) throw new Error(`zone ${this.origin}: ${rr.name} is outside the zone`)
       this.add(owner, rr)
     }
 
@@ -118,8 +124,8 @@ export class Zone {
     if (soas.length !== 1) throw new Error(`zone ${this.origin}: needs exactly one SOA at the apex, has ${soas.length}`)
     this.soa = soas[0]
     for (const policy of this.policies) {
-      const owner = canon(policy.name)
-      if (!isAtOrBelow(owner, this.origin)) throw new Error(`zone ${this.origin}: policy for ${policy.name} is outside the zone`)
+      const owner = shownName(policy.name)
+      if (!isSubdomain(owner, this.origin)) throw new Error(`zone ${this.origin}: policy for ${policy.name} is outside the zone`)
       this.markExisting(owner)
       this.compiled.set(`${owner}|${typeName(policy.type)}`, compilePolicy(policy))
     }
@@ -145,27 +151,27 @@ export class Zone {
   }
 
   private markExisting(owner: string): void {
-    for (let n: string | null = owner; n !== null && !this.existing.has(n); n = parentOf(n)) this.existing.add(n)
+    for (let n: string | null = owner; n !== null && !this.existing.has(n); n = parentShown(n)) this.existing.add(n)
   }
 
   /** The records of one type at a name (type as mnemonic or dns-packet name). */
   rrset(name: string, type: string): Rr[] {
-    return this.nodes.get(canon(name))?.get(typeName(type)) ?? []
+    return this.nodes.get(shownName(name))?.get(typeName(type)) ?? []
   }
 
   /** Every RRset at a name, by type mnemonic. */
   node(name: string): ReadonlyMap<string, Rr[]> | undefined {
-    return this.nodes.get(canon(name))
+    return this.nodes.get(shownName(name))
   }
 
   /** True when the name owns records or is an empty non-terminal (or has a policy). */
   exists(name: string): boolean {
-    return this.existing.has(canon(name))
+    return this.existing.has(shownName(name))
   }
 
   /** The answer policy for a name and type, if any. */
   policy(name: string, type: string): AnswerPolicy | undefined {
-    return this.compiled.get(`${canon(name)}|${typeName(type)}`)?.source
+    return this.compiled.get(`${shownName(name)}|${typeName(type)}`)?.source
   }
 
   /** True when the zone has answer policies (it then speaks ECS). */
@@ -180,7 +186,7 @@ export class Zone {
 
   /** Applies a policy: the records to answer and the ECS scope they are valid for. */
   applyPolicy(name: string, type: string, client: ClientAddress | undefined, random: () => number): {rrs: Rr[], scope: number} | undefined {
-    const policy = this.compiled.get(`${canon(name)}|${typeName(type)}`)
+    const policy = this.compiled.get(`${shownName(name)}|${typeName(type)}`)
     if (!policy) return undefined
     switch (policy.source.kind) {
       case 'subnet': {
@@ -236,12 +242,12 @@ export class Zone {
 
   /** The NSEC record whose span covers (or matches) `name`, for signed zones. */
   coveringNsec(name: string): Rr | undefined {
-    this.nsecOwners ??= [...this.nodes.entries()].filter(([, node]) => node.has('NSEC')).map(([owner]) => owner).sort(compareCanonical)
+    this.nsecOwners ??= [...this.nodes.entries()].filter(([, node]) => node.has('NSEC')).map(([owner]) => owner).sort(compareNames)
     const owners = this.nsecOwners
     if (owners.length === 0) return undefined
     let found = owners.at(-1)!
     for (const owner of owners) {
-      if (compareCanonical(owner, name) <= 0) found = owner
+      if (compareNames(owner, name) <= 0) found = owner
       else break
     }
 
@@ -467,8 +473,8 @@ export class Authority {
 
   /** The zone that answers a question: the closest enclosing one (for DS, the parent side). */
   selectZone(qname: string, qtype: string): Zone | undefined {
-    const candidates = this.zones.filter((z) => isAtOrBelow(qname, z.origin)).sort((a, b) => labelsOf(b.origin).length - labelsOf(a.origin).length)
-    if (typeName(qtype) === 'DS' && candidates.length > 1 && candidates[0].origin === canon(qname)) return candidates[1]
+    const candidates = this.zones.filter((z) => isSubdomain(qname, z.origin)).sort((a, b) => labelCount(b.origin) - labelCount(a.origin))
+    if (typeName(qtype) === 'DS' && candidates.length > 1 && candidates[0].origin === shownName(qname)) return candidates[1]
     return candidates[0]
   }
 
@@ -512,7 +518,7 @@ export class Authority {
     if (klass === 'CH') return this.chaos(question.name, qtype, finish)
     if (klass !== 'IN') return finish(RCODE.REFUSED)
     if (this.quirks.upwardReferral) {
-      const top = [...this.zones].sort((a, b) => labelsOf(a.origin).length - labelsOf(b.origin).length)[0]
+      const top = [...this.zones].sort((a, b) => labelCount(a.origin) - labelCount(b.origin))[0]
       if (top) return finish(RCODE.NOERROR, this.referral(top, top.origin, edns?.do ?? false))
     }
 
@@ -550,7 +556,7 @@ export class Authority {
   }
 
   private chaos(qname: string, qtype: string, finish: (rcode: number, result?: Partial<LookupResult>) => dnsPacket.Packet): dnsPacket.Packet {
-    const name = canon(qname)
+    const name = shownName(qname)
     let value: string | undefined
     if (name === 'hostname.bind' || name === 'id.server') value = this.identity.hostname
     else if (name === 'version.bind' || name === 'version.server') value = this.identity.version
@@ -566,7 +572,7 @@ export class Authority {
     const visited = new Set<string>()
     let owner = qname
     for (let hop = 0; hop < MAX_CHASE; hop++) {
-      const name = canon(owner)
+      const name = shownName(owner)
       visited.add(name)
       const step = this.lookupOne(zone, owner, qtype, opts)
       result.answers.push(...step.answers)
@@ -595,7 +601,7 @@ export class Authority {
         break
       }
 
-      if (!isAtOrBelow(target, zone.origin) || visited.has(canon(target))) break
+      if (!isSubdomain(target, zone.origin) || visited.has(shownName(target))) break
       owner = target
     }
 
@@ -610,7 +616,7 @@ export class Authority {
     | {kind: 'negative', rcode: number, answers: Rr[], authorities: Rr[], scope?: number}
     | {kind: 'answer', answers: Rr[], scope?: number}
     | {kind: 'chase', target: string, answers: Rr[], yxdomain?: boolean, scope?: number} {
-    const name = canon(qname)
+    const name = shownName(qname)
     // Walk down from the apex: the first cut or DNAME on the way decides.
     for (const n of namesBetween(zone.origin, name)) {
       const node = zone.node(n)
@@ -622,7 +628,7 @@ export class Authority {
 
       if (n !== name && node?.has('DNAME')) {
         const dname = node.get('DNAME')![0]
-        const target = replaceSuffix(name, n, String(dname.data))
+        const target = shownName(dnameSubstitute(name, n, String(dname.data)))
         const cname: Rr = {name: qname, type: 'CNAME', class: 'IN', ttl: dname.ttl, data: target}
         if (wireLength(target) > 255) return {kind: 'chase', target, answers: [dname], yxdomain: true}
         return {kind: 'chase', target, answers: [dname, cname]}
@@ -634,9 +640,9 @@ export class Authority {
     if (zone.exists(name)) return this.atNode(zone, qname, name, qtype, opts)
 
     // RFC 4592: the closest encloser's wildcard, if there is one.
-    let encloser = parentOf(name)
-    while (encloser !== null && !zone.exists(encloser)) encloser = parentOf(encloser)
-    const wildcard = childOf('*', encloser ?? zone.origin)
+    let encloser = parentShown(name)
+    while (encloser !== null && !zone.exists(encloser)) encloser = parentShown(encloser)
+    const wildcard = prependLabel('*', encloser ?? zone.origin)
     if (encloser !== null && zone.node(wildcard)) return this.atNode(zone, qname, wildcard, qtype, opts)
     const authorities = [negativeSoa(zone)]
     if (opts.dnssec) {
@@ -688,7 +694,7 @@ export class Authority {
     const additionals: Rr[] = []
     for (const rr of ns) {
       const target = String(rr.data)
-      if (!isAtOrBelow(target, zone.origin)) continue
+      if (!isSubdomain(target, zone.origin)) continue
       additionals.push(...zone.rrset(target, 'A'), ...zone.rrset(target, 'AAAA'))
     }
 
@@ -713,8 +719,8 @@ export class Authority {
     for (const rr of answers) {
       const type = typeName(rr.type)
       const target = type === 'NS' ? String(rr.data) : type === 'MX' ? rr.data.exchange : type === 'SRV' ? rr.data.target : undefined
-      if (!target || seen.has(canon(target)) || !isAtOrBelow(target, zone.origin)) continue
-      seen.add(canon(target))
+      if (!target || seen.has(shownName(target)) || !isSubdomain(target, zone.origin)) continue
+      seen.add(shownName(target))
       out.push(...zone.rrset(target, 'A'), ...zone.rrset(target, 'AAAA'))
     }
 
@@ -733,15 +739,15 @@ export class Authority {
       const done = new Set<string>()
       for (const rr of section) {
         out.push(rr)
-        const key = `${canon(rr.name)}|${typeName(rr.type)}`
+        const key = `${shownName(rr.name)}|${typeName(rr.type)}`
         if (typeName(rr.type) === 'RRSIG' || done.has(key)) continue
         done.add(key)
         // Synthesized records (DNAME's CNAME) have no signature; wildcard answers use the wildcard's.
-        let owner = canon(rr.name)
+        let owner = shownName(rr.name)
         if (!zone.node(owner) && zone.exists(owner) === false) {
-          let encloser = parentOf(owner)
-          while (encloser !== null && !zone.exists(encloser)) encloser = parentOf(encloser)
-          owner = childOf('*', encloser ?? zone.origin)
+          let encloser = parentShown(owner)
+          while (encloser !== null && !zone.exists(encloser)) encloser = parentShown(encloser)
+          owner = prependLabel('*', encloser ?? zone.origin)
         }
 
         out.push(...this.sigs(zone, owner, rr.type, rr.name))
@@ -753,11 +759,6 @@ export class Authority {
     result.answers = add(result.answers)
     result.authorities = add(result.authorities)
   }
-}
-
-/** Builds an Authority from zones and identity in one call (for tests and small servers). */
-export function createAuthority(zones: Zone[], identity: ServerIdentity = {}, quirks: AuthorityQuirks = {}): Authority {
-  return new Authority({zones, identity, quirks})
 }
 
 /**

@@ -8,7 +8,7 @@ import ipaddr from 'ipaddr.js'
 
 import {typeName} from '../dns/zonefile.js'
 import {Zone} from './authority.js'
-import {canon, isAtOrBelow} from './names.js'
+import {isSubdomain, shownName} from '../dns/names.js'
 import type {World} from './world.js'
 
 /** One problem with a delegated zone. */
@@ -116,7 +116,7 @@ export function checkWorld(world: World): WorldCheck {
     let bestDepth = -1
     for (const [origin, list] of versions) {
       const depth = origin === '.' ? 0 : origin.split('.').length
-      if (isAtOrBelow(name, origin) && depth > bestDepth) {
+      if (isSubdomain(name, origin) && depth > bestDepth) {
         best = list
         bestDepth = depth
       }
@@ -124,7 +124,7 @@ export function checkWorld(world: World): WorldCheck {
 
     const out = new Set<string>()
     for (const zone of best) {
-      const cut = zone.delegations().some((d) => isAtOrBelow(name, d))
+      const cut = zone.delegations().some((d) => isSubdomain(name, d))
       if (cut) continue
       for (const rr of [...zone.rrset(name, 'A'), ...zone.rrset(name, 'AAAA')]) out.add(addressKey(String(rr.data)))
     }
@@ -132,7 +132,7 @@ export function checkWorld(world: World): WorldCheck {
     return [...out]
   }
 
-  const nsNames = (zone: Zone, owner: string): string[] => zone.rrset(owner, 'NS').map((rr) => canon(String(rr.data))).sort()
+  const nsNames = (zone: Zone, owner: string): string[] => zone.rrset(owner, 'NS').map((rr) => shownName(String(rr.data))).sort()
 
   const checkServers = (origin: string, ns: string[], glue: (name: string) => string[]): void => {
     for (const name of ns) {
@@ -167,7 +167,7 @@ export function checkWorld(world: World): WorldCheck {
   for (const zone of zones.values()) {
     for (const cut of zone.delegations()) {
       const ns = nsNames(zone, cut)
-      const glue = (name: string): string[] => isAtOrBelow(name, zone.origin)
+      const glue = (name: string): string[] => isSubdomain(name, zone.origin)
         ? [...zone.rrset(name, 'A'), ...zone.rrset(name, 'AAAA')].map((rr) => addressKey(String(rr.data)))
         : []
       const children = versions.get(cut) ?? []
@@ -184,7 +184,7 @@ export function checkWorld(world: World): WorldCheck {
   // Servers of the same zone holding different versions.
   for (const [origin, list] of versions) {
     if (list.length < 2) continue
-    const texts = new Set(list.map((z) => z.records.map((rr) => `${canon(rr.name)} ${typeName(rr.type)} ${JSON.stringify(rr.data)}`).sort().join('\n')))
+    const texts = new Set(list.map((z) => z.records.map((rr) => `${shownName(rr.name)} ${typeName(rr.type)} ${JSON.stringify(rr.data)}`).sort().join('\n')))
     if (texts.size > 1) find(origin, `${list.length} different versions are served`)
   }
 

@@ -17,7 +17,7 @@
 import {parseZoneFile, type Rr} from '../dns/zonefile.js'
 import {generateKey, makeDs, signZone, type SigningKey} from '../dnssec/sign.js'
 import type {AnswerPolicy} from './authority.js'
-import {canon, isAtOrBelow, labelsOf} from './names.js'
+import {isSubdomain, labelCount, shownName} from '../dns/names.js'
 import type {World} from './world.js'
 
 /** A zone ready to load: parsed records, signed where asked. */
@@ -52,19 +52,19 @@ export interface PrepareDnssecOptions {
 export function prepareDnssec(world: World, opts: PrepareDnssecOptions = {}): DnssecSetup {
   const zones: PreparedZone[] = world.zones.map((z) => ({
     id: z.id,
-    origin: canon(z.origin),
+    origin: shownName(z.origin),
     records: parseZoneFile(z.text, {origin: z.origin, defaultTtl: 3600, fileName: `zone ${z.id}`}),
     policies: z.policies,
   }))
   const intents = new Map(world.zones.filter((z) => z.dnssec).map((z) => [z.id, z.dnssec!]))
   if (intents.size === 0) return {zones, trustAnchor: null, status: 'unsigned', zonesStatus: []}
   const statusOf = (reason: string): DnssecSetup['zonesStatus'] =>
-    world.zones.filter((z) => z.dnssec).map((z) => ({zone: canon(z.origin), intent: z.dnssec!, status: reason}))
+    world.zones.filter((z) => z.dnssec).map((z) => ({zone: shownName(z.origin), intent: z.dnssec!, status: reason}))
 
   // The zone that delegates a given origin: the closest enclosing other zone (one version only).
   const parentOf = (zone: PreparedZone): PreparedZone | undefined => zones
-    .filter((p) => p.origin !== zone.origin && isAtOrBelow(zone.origin, p.origin))
-    .sort((a, b) => labelsOf(b.origin).length - labelsOf(a.origin).length)[0]
+    .filter((p) => p.origin !== zone.origin && isSubdomain(zone.origin, p.origin))
+    .sort((a, b) => labelCount(b.origin) - labelCount(a.origin))[0]
 
   const toSign = new Map<string, PreparedZone>()
   for (const zone of zones) {
@@ -72,7 +72,7 @@ export function prepareDnssec(world: World, opts: PrepareDnssecOptions = {}): Dn
     for (let z: PreparedZone | undefined = zone; z; z = parentOf(z)) toSign.set(z.id, z)
   }
 
-  const ordered = [...toSign.values()].sort((a, b) => labelsOf(b.origin).length - labelsOf(a.origin).length)
+  const ordered = [...toSign.values()].sort((a, b) => labelCount(b.origin) - labelCount(a.origin))
   const now = opts.now ?? Math.floor(Date.now() / 1000)
   const seed = opts.seed ?? 1
   const keys = new Map<string, {ksk: SigningKey, zsk: SigningKey}>()
@@ -104,7 +104,7 @@ export function prepareDnssec(world: World, opts: PrepareDnssecOptions = {}): Dn
     trustAnchor: rootKsk ? {dnskey: {name: '.', type: 'DNSKEY', class: 'IN', ttl: 172_800, data: rootKsk.dnskey}, ds: makeDs('.', rootKsk, 2, 172_800) as Rr} : null,
     status: 'signed',
     zonesStatus: world.zones.filter((z) => z.dnssec).map((z) => ({
-      zone: canon(z.origin),
+      zone: shownName(z.origin),
       intent: z.dnssec!,
       status: z.dnssec === 'secure' ? 'signed, DS in the parent: secure'
         : z.dnssec === 'insecure' ? 'signed, no DS in the parent: insecure'
@@ -115,14 +115,14 @@ export function prepareDnssec(world: World, opts: PrepareDnssecOptions = {}): Dn
 
 function prepareUnsigned(world: World): PreparedZone[] {
   return world.zones.map((z) => ({
-    id: z.id, origin: canon(z.origin), records: parseZoneFile(z.text, {origin: z.origin, defaultTtl: 3600, fileName: `zone ${z.id}`}), policies: z.policies,
+    id: z.id, origin: shownName(z.origin), records: parseZoneFile(z.text, {origin: z.origin, defaultTtl: 3600, fileName: `zone ${z.id}`}), policies: z.policies,
   }))
 }
 
 /** Flips one byte of the RRSIG covering `type` at `owner`. */
 function corruptSignature(zone: PreparedZone, owner: string, type: string): void {
   zone.records = zone.records.map((rr) => {
-    if (rr.type !== 'RRSIG' || canon(rr.name) !== canon(owner) || rr.data.typeCovered !== type) return rr
+    if (rr.type !== 'RRSIG' || shownName(rr.name) !== shownName(owner) || rr.data.typeCovered !== type) return rr
     const signature = Buffer.from(rr.data.signature as Buffer)
     signature[signature.length >> 1] ^= 0xff
     return {...rr, data: {...rr.data, signature}}

@@ -11,7 +11,7 @@ import dnsPacket from 'dns-packet'
 
 import {packetTypeName, type Rr, typeName} from '../dns/zonefile.js'
 import {FLAG_AA, FLAG_CD, FLAG_RD, RCODE, findOpt, readEdns, type ServerIdentity} from './authority.js'
-import {canon, isAtOrBelow} from './names.js'
+import {isSubdomain, shownName} from '../dns/names.js'
 
 /** How the resolver reaches name servers: one query in, the server's response (or null) out. */
 export interface ResolverNetwork {
@@ -141,7 +141,7 @@ export class LabResolver {
     const [q] = questions
     const klass = (q.class ?? 'IN').toUpperCase()
     if (klass === 'CH') {
-      const name = canon(q.name)
+      const name = shownName(q.name)
       const value = name === 'hostname.bind' || name === 'id.server' ? this.identity.hostname
         : name === 'version.bind' || name === 'version.server' ? this.identity.version : undefined
       if (value === undefined) return finish(REFUSED)
@@ -153,7 +153,7 @@ export class LabResolver {
       ? {family: edns.ecs.family, sourcePrefix: edns.ecs.sourcePrefix, address: edns.ecs.address.toString()}
       : undefined
     const result = this.resolve(q.name, typeName(q.type), {ecs, dnssec: edns?.do ?? false})
-    return finish(result.rcode, {...result, answers: result.answers.map((rr) => (canon(rr.name) === canon(q.name) ? {...rr, name: q.name} : rr))})
+    return finish(result.rcode, {...result, answers: result.answers.map((rr) => (shownName(rr.name) === shownName(q.name) ? {...rr, name: q.name} : rr))})
   }
 
   /** Resolves a name and type, following CNAMEs. */
@@ -164,7 +164,7 @@ export class LabResolver {
   private resolveWith(name: string, type: string, ctx: Ctx): Resolution {
     const chain: Rr[] = []
     const seen = new Set<string>()
-    let current = canon(name)
+    let current = shownName(name)
     let scope: number | undefined
     for (let hop = 0; hop < 12; hop++) {
       if (seen.has(current)) return {rcode: SERVFAIL, answers: chain, authorities: [], reason: `CNAME loop at ${current}`}
@@ -181,14 +181,14 @@ export class LabResolver {
       let target = current
       const followed = new Set([target])
       for (;;) {
-        const cname = step.answers.find((rr) => typeName(rr.type) === 'CNAME' && canon(rr.name) === target)
+        const cname = step.answers.find((rr) => typeName(rr.type) === 'CNAME' && shownName(rr.name) === target)
         if (!cname || type === 'CNAME') break
-        target = canon(String(cname.data))
+        target = shownName(String(cname.data))
         if (followed.has(target)) return {rcode: SERVFAIL, answers: chain, authorities: [], reason: `CNAME loop at ${target}`}
         followed.add(target)
       }
 
-      const done = type === 'CNAME' || type === 'ANY' || step.answers.some((rr) => canon(rr.name) === target && typeName(rr.type) === type)
+      const done = type === 'CNAME' || type === 'ANY' || step.answers.some((rr) => shownName(rr.name) === target && typeName(rr.type) === type)
       if (done) return {rcode: NOERROR, answers: chain, authorities: [], scope}
       current = target
     }
@@ -240,16 +240,16 @@ export class LabResolver {
       const ns = authorities.filter((rr) => typeName(rr.type) === 'NS')
       const hasSoa = authorities.some((rr) => typeName(rr.type) === 'SOA')
       if (ns.length > 0 && !hasSoa) {
-        const cut = canon(ns[0].name)
-        if (cut === zone || !isAtOrBelow(cut, zone) || !isAtOrBelow(name, cut)) {
+        const cut = shownName(ns[0].name)
+        if (cut === zone || !isSubdomain(cut, zone) || !isSubdomain(name, cut)) {
           return {kind: 'fail', reason: `bad referral from ${zone} to ${cut}`}
         }
 
         // Glue counts only for NS names inside the referring zone (its bailiwick).
-        const nsNames = ns.map((rr) => canon(String(rr.data)))
+        const nsNames = ns.map((rr) => shownName(String(rr.data)))
         const glue = ((r.additionals ?? []) as Rr[]).filter((rr) => {
           const t = typeName(rr.type)
-          return (t === 'A' || t === 'AAAA') && nsNames.includes(canon(rr.name)) && isAtOrBelow(rr.name, zone)
+          return (t === 'A' || t === 'AAAA') && nsNames.includes(shownName(rr.name)) && isSubdomain(rr.name, zone)
         })
         let addresses = glue.map((rr) => String(rr.data))
         if (addresses.length === 0) addresses = nsNames.flatMap((n) => this.addressesOf(n, ctx))
