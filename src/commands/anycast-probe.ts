@@ -6,7 +6,6 @@ import {createContext, validatePort} from '../lib/cli/context.js'
 import {authorityFlags} from '../lib/cli/flags.js'
 import {systemClock} from '../lib/clock.js'
 import {UsageError} from '../lib/errors.js'
-import {reportExpectations} from '../lib/expect.js'
 import {parseFrom, type FromPoint} from '../lib/anycast/physics.js'
 import {probeTargets, type ProbeEvent} from '../lib/anycast/probe.js'
 import {anycastExpectations, buildReport, nothingAnswered, parseExpectedSite, watchEventJson, type AnycastReport} from '../lib/anycast/report.js'
@@ -176,7 +175,7 @@ answering for 1.1.1.1, NSID and CHAOS disagreeing) are printed as warnings.`
         const why = [...new Set(report.targets.map((t) => t.error?.message).filter(Boolean))].slice(0, 3).join('; ')
         this.note(`error: no target answered${why ? ` (${why})` : ''}`)
       }
-      reportExpectations(results)
+      this.reportExpectations(results)
       return watch && json ? undefined : report
     } finally {
       process.removeListener('SIGINT', onSigint)

@@ -7,7 +7,6 @@ import {authorityFlags} from '../lib/cli/flags.js'
 import {fqdn, validateName} from '../lib/dns/names.js'
 import {parseType} from '../lib/dns/message.js'
 import {UsageError} from '../lib/errors.js'
-import {reportExpectations} from '../lib/expect.js'
 import {listPresets, type FamilySelection} from '../lib/ecs/presets.js'
 import {buildEcsJson, ecsExpectations, parseAnswerExpectation, POLICY_KINDS, type EcsJson} from '../lib/ecs/report.js'
 import {DEFAULT_CONCURRENCY, DEFAULT_COUNTRIES, DEFAULT_MAX_QUERIES, DEFAULT_QPS, planSubnets, runEcs, type EcsServerTarget} from '../lib/ecs/run.js'
@@ -168,7 +167,7 @@ export default class Ecs extends DnsxCommand {
         const {renderEcs} = await import('../lib/render/ecs.js')
         this.out(await renderEcs(j, {verbose: flags.verbose}))
       }
-      reportExpectations(expectations)
+      this.reportExpectations(expectations)
       if (j.stats.usable === 0) {
         // Nothing to analyse: the work could not be done (exit 3), but the document still shows why.
         const counts = new Map<string, number>()

@@ -6,7 +6,7 @@ import {createContext, parseServerSpec, validatePort} from '../lib/cli/context.j
 import {parseSubnet, subnetNote} from '../lib/net/cidr.js'
 import {makeQuestion} from '../lib/dns/message.js'
 import {NetworkError, UsageError} from '../lib/errors.js'
-import {reportExpectations, type ExpectationResult} from '../lib/expect.js'
+import type {ExpectationResult} from '../lib/expect.js'
 import {queryExpectations, type QueryExpectOptions} from '../lib/query-expect.js'
 import {resolveServer, runQuery, type QueryResult} from '../lib/query.js'
 import {renderQuery} from '../lib/render/query.js'
@@ -119,7 +119,7 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
       }
       const expectations = queryExpectations(result, expect)
       if (!this.jsonEnabled()) this.out(renderQuery(result))
-      reportExpectations(expectations)
+      this.reportExpectations(expectations)
       return expectations.length ? {...result, expectations} : result
     } finally {
       await ctx.close()

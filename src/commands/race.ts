@@ -6,7 +6,7 @@ import * as Flags from '@oclif/core/flags'
 import {DnsxCommand} from '../lib/cli/base.js'
 import {createContext, parseServerSpec, validatePort} from '../lib/cli/context.js'
 import {UsageError} from '../lib/errors.js'
-import {expectation, type ExpectationResult, reportExpectations} from '../lib/expect.js'
+import {expectation, type ExpectationResult} from '../lib/expect.js'
 import {
   type Connector,
   labConnector,
@@ -197,7 +197,7 @@ Exit 3 when no attempt connected (or the request failed), 1 when an --expect-* i
         this.note(`error: ${failure}`)
         process.exitCode = 3
       }
-      reportExpectations(results)
+      this.reportExpectations(results)
       return j
     } finally {
       await ctx.close()

@@ -7,9 +7,8 @@ import {authorityFlags} from '../lib/cli/flags.js'
 import {parseType} from '../lib/dns/message.js'
 import {validateName} from '../lib/dns/names.js'
 import {UsageError} from '../lib/errors.js'
-import {reportExpectations} from '../lib/expect.js'
 import {traceExpectations, type TraceExpectOptions} from '../lib/trace/expect.js'
-import {renderMermaid, renderTrace, traceToJson, type TraceJson} from '../lib/trace/present.js'
+import {renderMermaid, renderTrace, type TraceJson} from '../lib/trace/present.js'
 import {runTraceJob, type TraceJobOptions} from '../lib/trace/run.js'
 
 export default class Trace extends DnsxCommand {
@@ -105,7 +104,7 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
           this.out(renderComparison(j.recursive as any))
         }
       }
-      reportExpectations(results)
+      this.reportExpectations(results)
       // Could not complete (no answer at all): exit 3 unless an expectation already failed.
       // Could not complete (no answer, or a chain that ended in a loop or a
       // failure): exit 3 unless an expectation already failed.

@@ -2,7 +2,7 @@
  * Expectations, the same for every command: each is checked against a
  * result, listed in the JSON `expectations` array, and an unmet one prints
  * `FAIL <expectation>: expected <...>, got <...>` on stderr; any failure
- * makes the exit code 1.
+ * makes the exit code 1 (the command layer prints and exits: DnsxCommand.reportExpectations).
  */
 export interface ExpectationResult {
   /** The expectation as the user wrote it, e.g. "answer=192.0.2.1". */
@@ -19,14 +19,6 @@ export function expectation(expectation: string, ok: boolean, expected: string, 
 /** The one-line failure message for an unmet expectation. */
 export function failLine(e: ExpectationResult): string {
   return `FAIL ${e.expectation}: expected ${e.expected}, got ${e.actual}`
-}
-
-/** Print failures to stderr and set the exit code; returns whether all passed. */
-export function reportExpectations(results: ExpectationResult[], write: (line: string) => void = (l) => process.stderr.write(l + '\n')): boolean {
-  const failed = results.filter((r) => !r.ok)
-  for (const f of failed) write(failLine(f))
-  if (failed.length > 0 && (process.exitCode === undefined || process.exitCode === 0)) process.exitCode = 1
-  return failed.length === 0
 }
 
 /** Render a list for an expectation message ("none" when empty). */

@@ -12,9 +12,6 @@ import ipaddr from 'ipaddr.js'
 /** Where an identity string came from. */
 export type IdentitySource = 'nsid' | 'hostname.bind' | 'id.server'
 
-/** All identity sources, in the order a prober usually asks them. */
-export const IDENTITY_SOURCES: readonly IdentitySource[] = ['nsid', 'hostname.bind', 'id.server']
-
 /**
  * How a site code is to be read: an IATA airport or metro code, a UN/LOCODE
  * ("DE HAM"), or an operator's own table (`private:<table>`, e.g. `private:netnod`).
@@ -313,8 +310,3 @@ export function lookupSite(code: string, system: CodeSystem | string = 'iata'): 
   return null
 }
 
-/** Test hook: forget the cached data so the next call reads the files again. */
-export function resetAnycastDataCache(): void {
-  catalogueCache = undefined
-  siteCache = undefined
-}

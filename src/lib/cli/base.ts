@@ -6,12 +6,10 @@
 // Subpath imports: loading the whole of @oclif/core costs start-up time.
 import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
-import type {InferredFlags} from '@oclif/core/interfaces'
 import chalk from 'chalk'
 import {DnsxError, EXIT, oneLine} from '../errors.js'
 import {EXIT_CODES_HELP} from './exit-codes.js'
-
-export type BaseFlags<T extends typeof Command> = InferredFlags<(typeof DnsxCommand)['baseFlags'] & T['flags']>
+import {failLine, type ExpectationResult} from '../expect.js'
 
 /** Flags shared by every command (documented once, meaning the same everywhere). */
 export const commonFlags = {
@@ -46,6 +44,17 @@ export abstract class DnsxCommand extends Command {
   /** Write a diagnostic to stderr (never stdout, so --json stays one document). */
   protected note(message: string): void {
     process.stderr.write(message + '\n')
+  }
+
+  /**
+   * Unmet expectations: one FAIL line each on stderr, and exit code 1 unless a code is already
+   * set. Returns whether every expectation was met.
+   */
+  protected reportExpectations(results: readonly ExpectationResult[]): boolean {
+    const failed = results.filter((r) => !r.ok)
+    for (const f of failed) this.note(failLine(f))
+    if (failed.length > 0 && (process.exitCode === undefined || process.exitCode === 0)) process.exitCode = 1
+    return failed.length === 0
   }
 
   /** Human output to stdout; silent under --json. */

@@ -5,7 +5,7 @@
 import {fqdn} from '../dns/names.js'
 import {UsageError} from '../errors.js'
 import {expectation, listOrNone, type ExpectationResult} from '../expect.js'
-import {BASELINE_LABEL, type PolicyInference, type PolicyKind, type RecordShare, type ServerDisagreement, type ServerSummary, type WeightEstimate} from './analysis.js'
+import {BASELINE_LABEL, type PolicyInference, type PolicyKind, type ServerDisagreement, type ServerSummary} from './analysis.js'
 import type {EcsFieldMismatch, EcsStatus, ScopeMeaning} from './compliance.js'
 import type {ExplorerStats} from './explore.js'
 import {countrySubnets, type FamilySelection} from './presets.js'
