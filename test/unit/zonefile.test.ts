@@ -7,8 +7,9 @@ import {describe, expect, it} from 'vitest'
 
 import {
   formatName, formatRdata, formatRecord, parseRecord, parseZoneFile,
-  typeName, ZoneFileError, type Rr,
+  ZoneFileError, type Rr,
 } from '../../src/lib/dns/zonefile.js'
+import {typeName} from '../../src/lib/dns/types.js'
 
 const NAMED_ROOT = fileURLToPath(new URL('../../data/named.root', import.meta.url))
 

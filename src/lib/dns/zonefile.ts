@@ -17,6 +17,7 @@ import {isIPv4, isIPv6} from 'node:net'
 import dnsPacket from 'dns-packet'
 import ipaddr from 'ipaddr.js'
 import {DataError, UsageError} from '../errors.js'
+import {algorithmNumber, classCode, className, packetTypeName, typeCode, typeName} from './types.js'
 
 /** One resource record in dns-packet's answer shape (see the module comment for `type` and `data`). */
 export interface Rr {
@@ -62,80 +63,12 @@ export class ZoneFileError extends UsageError {
 // Type and class tables
 // ---------------------------------------------------------------------------------------------
 
-const TYPE_CODES: Readonly<Record<string, number>> = {
-  A: 1, NS: 2, MD: 3, MF: 4, CNAME: 5, SOA: 6, MB: 7, MG: 8, MR: 9, NULL: 10, WKS: 11, PTR: 12,
-  HINFO: 13, MINFO: 14, MX: 15, TXT: 16, RP: 17, AFSDB: 18, X25: 19, ISDN: 20, RT: 21, NSAP: 22,
-  SIG: 24, KEY: 25, PX: 26, GPOS: 27, AAAA: 28, LOC: 29, SRV: 33, NAPTR: 35, KX: 36, CERT: 37,
-  DNAME: 39, OPT: 41, APL: 42, DS: 43, SSHFP: 44, IPSECKEY: 45, RRSIG: 46, NSEC: 47, DNSKEY: 48,
-  DHCID: 49, NSEC3: 50, NSEC3PARAM: 51, TLSA: 52, SMIMEA: 53, HIP: 55, CDS: 59, CDNSKEY: 60,
-  OPENPGPKEY: 61, CSYNC: 62, ZONEMD: 63, SVCB: 64, HTTPS: 65, SPF: 99, EUI48: 108, EUI64: 109,
-  TKEY: 249, TSIG: 250, IXFR: 251, AXFR: 252, ANY: 255, URI: 256, CAA: 257, TA: 32768, DLV: 32769,
-}
-
-const TYPE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(TYPE_CODES).map(([k, v]) => [v, k]))
-
-/** Type names dns-packet 5.6 itself knows (types.js); every other code is `UNKNOWN_n` there. */
-const PACKET_TYPE_NAMES = new Set([
-  'A', 'NULL', 'AAAA', 'AFSDB', 'APL', 'CAA', 'CDNSKEY', 'CDS', 'CERT', 'CNAME', 'DHCID', 'DLV',
-  'DNAME', 'DNSKEY', 'DS', 'HIP', 'HINFO', 'IPSECKEY', 'KEY', 'KX', 'LOC', 'MX', 'NAPTR', 'NS', 'NSEC',
-  'NSEC3', 'NSEC3PARAM', 'PTR', 'RRSIG', 'RP', 'SIG', 'SOA', 'SPF', 'SRV', 'SSHFP', 'TA', 'TKEY', 'TLSA',
-  'TSIG', 'TXT', 'AXFR', 'IXFR', 'OPT', 'ANY',
-])
-
-const CLASS_CODES: Readonly<Record<string, number>> = {IN: 1, CS: 2, CH: 3, HS: 4, NONE: 254, ANY: 255}
-
-/**
- * The numeric code of a type given by mnemonic (`HTTPS`), RFC 3597 name (`TYPE65`) or dns-packet
- * name (`UNKNOWN_65`); undefined when it is none of these.
- */
-export function typeCode(type: string | number): number | undefined {
-  if (typeof type === 'number') return Number.isInteger(type) && type >= 0 && type <= 0xffff ? type : undefined
-  const upper = type.toUpperCase()
-  if (upper in TYPE_CODES) return TYPE_CODES[upper]
-  const m = /^(?:TYPE|UNKNOWN_)(\d{1,5})$/.exec(upper)
-  if (m) {
-    const n = Number(m[1])
-    return n <= 0xffff ? n : undefined
-  }
-
-  return undefined
-}
-
-/** dns-packet's name for a type code: its own mnemonic when it knows one, else `UNKNOWN_n`. */
-export function packetTypeName(type: string | number): string {
-  const code = typeCode(type)
-  if (code === undefined) throw new TypeError(`unknown RR type ${JSON.stringify(type)}`)
-  const mnemonic = TYPE_NAMES.get(code)
-  return mnemonic && PACKET_TYPE_NAMES.has(mnemonic) ? mnemonic : `UNKNOWN_${code}`
-}
-
-/** The presentation mnemonic of a type (`HTTPS` for dns-packet's `UNKNOWN_65`, else `TYPE65534`). */
-export function typeName(type: string | number): string {
-  const code = typeCode(type)
-  if (code === undefined) return String(type)
-  return TYPE_NAMES.get(code) ?? `TYPE${code}`
-}
-
-/** The presentation mnemonic of a class (`IN`, `CH`, `CLASS42` for dns-packet's `UNKNOWN_42`). */
-export function className(klass: string | undefined): string {
-  if (klass === undefined) return 'IN'
-  const upper = klass.toUpperCase()
-  if (upper in CLASS_CODES) return upper
-  const m = /^(?:CLASS|UNKNOWN_)(\d{1,5})$/.exec(upper)
-  if (m) {
-    const code = Number(m[1])
-    const known = Object.entries(CLASS_CODES).find(([, v]) => v === code)
-    return known ? known[0] : `CLASS${code}`
-  }
-
-  return klass
-}
+// The type, class and algorithm tables are dns/types.ts's (the one table of dnsx); the zone
+// file only knows how dns-packet spells a class, because its records go to dns-packet as they are.
 
 function packetClassName(klass: string): string | undefined {
-  const upper = klass.toUpperCase()
-  const m = /^CLASS(\d{1,5})$/.exec(upper)
-  const code = m ? Number(m[1]) : CLASS_CODES[upper]
-  if (code === undefined || code > 0xffff) return undefined
+  const code = /^(?:\d|UNKNOWN_)/i.test(klass) ? undefined : classCode(klass)
+  if (code === undefined) return undefined
   switch (code) {
     case 1: return 'IN'
     case 2: return 'CS'
@@ -144,12 +77,6 @@ function packetClassName(klass: string): string | undefined {
     case 255: return 'ANY'
     default: return `UNKNOWN_${code}`
   }
-}
-
-const ALGORITHMS: Readonly<Record<string, number>> = {
-  RSAMD5: 1, DH: 2, DSA: 3, RSASHA1: 5, 'DSA-NSEC3-SHA1': 6, 'RSASHA1-NSEC3-SHA1': 7, RSASHA256: 8,
-  RSASHA512: 10, 'ECC-GOST': 12, ECDSAP256SHA256: 13, ECDSAP384SHA384: 14, ED25519: 15, ED448: 16,
-  INDIRECT: 252, PRIVATEDNS: 253, PRIVATEOID: 254,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,7 +337,7 @@ export function parseZoneFile(text: string, opts: ParseZoneOptions = {}): Rr[] {
       }
 
       const cls = packetClassName(tok.text)
-      if (klass === undefined && cls !== undefined && !(tok.text.toUpperCase() in TYPE_CODES)) {
+      if (klass === undefined && cls !== undefined && typeCode(tok.text) === undefined) {
         klass = cls
         continue
       }
@@ -800,7 +727,7 @@ function parseRdata(type: string, tokens: Token[], origin: string | undefined, f
     }
 
     default: {
-      if (TYPE_NAMES.has(typeCode(type)!)) fail(`${mnemonic}: RDATA of this type is not supported; use the generic form \\# <length> <hex>`)
+      if (!/^TYPE\d+$/.test(typeName(type))) fail(`${mnemonic}: RDATA of this type is not supported; use the generic form \\# <length> <hex>`)
       fail(`${mnemonic}: an unknown type needs the generic form \\# <length> <hex>`)
     }
   }
@@ -831,8 +758,7 @@ function characterString(tok: Token, fail: (reason: string) => never, type: stri
 }
 
 function algorithm(text: string, fail: (reason: string) => never, type: string): number {
-  if (/^\d+$/.test(text) && Number(text) <= 255) return Number(text)
-  const code = ALGORITHMS[text.toUpperCase()]
+  const code = /^\d+$/.test(text) && Number(text) > 255 ? undefined : algorithmNumber(text)
   if (code === undefined) fail(`${type}: unknown algorithm ${JSON.stringify(text)}`)
   return code
 }

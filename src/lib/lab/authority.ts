@@ -21,7 +21,8 @@ import {Buffer} from 'node:buffer'
 import dnsPacket from 'dns-packet'
 import ipaddr from 'ipaddr.js'
 
-import {parseZoneFile, type Rr, typeName} from '../dns/zonefile.js'
+import {parseZoneFile, type Rr} from '../dns/zonefile.js'
+import {typeName} from '../dns/types.js'
 import {compareNames, dnameSubstitute, isSubdomain, labelCount, namesBetween, parentName, prependLabel, shownName, wireLength} from '../dns/names.js'
 import {maskBytes} from '../net/cidr.js'
 

@@ -6,7 +6,7 @@
  */
 import ipaddr from 'ipaddr.js'
 
-import {typeName} from '../dns/zonefile.js'
+import {typeName} from '../dns/types.js'
 import {Zone} from './authority.js'
 import {isSubdomain, shownName} from '../dns/names.js'
 import type {World} from './world.js'

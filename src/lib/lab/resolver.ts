@@ -9,7 +9,8 @@
  */
 import dnsPacket from 'dns-packet'
 
-import {packetTypeName, type Rr, typeName} from '../dns/zonefile.js'
+import type {Rr} from '../dns/zonefile.js'
+import {packetTypeName, typeName} from '../dns/types.js'
 import {FLAG_AA, FLAG_CD, FLAG_RD, RCODE, findOpt, readEdns, type ServerIdentity} from './authority.js'
 import {isSubdomain, shownName} from '../dns/names.js'
 
