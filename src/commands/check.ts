@@ -101,7 +101,7 @@ Commands run in the current directory, so relative paths in flags are relative t
       await writeFile(flags.junit, junitXml({suite: checkFile.source, results, summary, timestamp: startedAt, hostname: os.hostname()}))
     }
     if (!json) {
-      const {renderResults} = await import('../lib/check/render.js')
+      const {renderResults} = await import('../lib/render/check.js')
       this.out(await renderResults(results, summary))
     }
     // The uniform expectation contract: one FAIL line per unmet expectation on stderr (with the

@@ -2,13 +2,16 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DnsxCommand} from '../lib/cli/base.js'
-import {createContext, validatePort} from '../lib/cli/context.js'
+import {createContext} from '../lib/context.js'
+import {validatePort} from '../lib/dns/endpoint.js'
 import {authorityFlags} from '../lib/cli/flags.js'
 import {parseType} from '../lib/dns/message.js'
 import {validateName} from '../lib/dns/names.js'
 import {UsageError} from '../lib/errors.js'
 import {traceExpectations, type TraceExpectOptions} from '../lib/trace/expect.js'
-import {renderMermaid, renderTrace, type TraceJson} from '../lib/trace/present.js'
+import {failLine} from '../lib/expect.js'
+import type {TraceJson} from '../lib/trace/json.js'
+import {renderComparison, renderMermaid, renderTrace} from '../lib/render/trace.js'
 import {runTraceJob, type TraceJobOptions} from '../lib/trace/run.js'
 
 export default class Trace extends DnsxCommand {
@@ -87,8 +90,18 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
         compareRecursive: compare === undefined ? undefined : compare === 'default' ? '' : compare,
       }
       if (flags.file) {
-        const {runBulk} = await import('../lib/trace/bulk.js')
-        const summary = await runBulk(job, {file: flags.file, concurrency: flags.concurrency, json, expect, write: (s: string) => process.stdout.write(s), progress: Boolean(process.stderr.isTTY) && !json})
+        const [{runBulk}, {renderBulkLine, renderBulkSummary, renderProgress}] = await Promise.all([import('../lib/trace/bulk.js'), import('../lib/render/trace.js')])
+        const progress = Boolean(process.stderr.isTTY) && !json
+        const summary = await runBulk(job, {
+          file: flags.file, concurrency: flags.concurrency, expect,
+          onResult: (j, failed, done, total) => {
+            for (const f of failed) this.note(`${progress ? '\r' : ''}${j.name} ${j.type}: ${failLine(f)}`)
+            process.stdout.write(json ? JSON.stringify(j) + '\n' : renderBulkLine(j))
+            if (progress) process.stderr.write(renderProgress(done, total))
+          },
+        })
+        if (progress) process.stderr.write('\n')
+        if (!json) this.note(renderBulkSummary(summary))
         if (summary.errors > 0 && summary.errors === summary.total) process.exitCode = 3
         else if (summary.failedExpectations > 0) process.exitCode = 1
         return undefined
@@ -100,7 +113,6 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
       else if (!json) {
         this.out(flags.format === 'mermaid' ? renderMermaid(j) : renderTrace(j, {verbose: flags.verbose}))
         if (j.recursive) {
-          const {renderComparison} = await import('../lib/trace/compare.js')
           this.out(renderComparison(j.recursive as any))
         }
       }

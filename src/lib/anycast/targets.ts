@@ -9,8 +9,8 @@
  * testable without sockets; {@link contextResolver} is the real one.
  */
 import net from 'node:net'
-import type {RunContext} from '../cli/context.js'
-import {parseServerSpec} from '../cli/context.js'
+import type {RunContext} from '../context.js'
+import {parseServerSpec} from '../dns/endpoint.js'
 import {makeQuestion} from '../dns/message.js'
 import {canonicalName, fqdn, validateName} from '../dns/names.js'
 import type {Endpoint} from '../dns/transport.js'

@@ -1,24 +1,25 @@
 /**
  * Bulk traces (--file): many names through one shared delegation cache, with
- * bounded concurrency; one JSON document per line under --json, one summary
- * line per name otherwise, and a progress bar on stderr when it is a TTY.
+ * bounded concurrency. Each finished trace is handed to `onResult` as it completes;
+ * printing, progress and the summary line are the command's.
  */
 import {readFileSync} from 'node:fs'
 import {validateName} from '../dns/names.js'
 import {parseType} from '../dns/message.js'
 import {UsageError} from '../errors.js'
-import {failLine} from '../expect.js'
+import type {ExpectationResult} from '../expect.js'
 import {DelegationCache} from './engine.js'
 import {traceExpectations, type TraceExpectOptions} from './expect.js'
+import type {TraceJson} from './json.js'
 import {prepareTrace, runTraceJob, type TraceJobOptions} from './run.js'
 
 export interface BulkOptions {
+  /** The names file (`NAME [TYPE]` per line), or `-` for stdin. */
   file: string
   concurrency: number
-  json: boolean
   expect: TraceExpectOptions
-  write: (s: string) => void
-  progress: boolean
+  /** Called once per name, in completion order, with its unmet expectations. */
+  onResult: (j: TraceJson, failed: ExpectationResult[], done: number, total: number) => void
 }
 
 export interface BulkSummary {
@@ -61,12 +62,6 @@ export async function runBulk(job: TraceJobOptions, opts: BulkOptions): Promise<
   const start = performance.now()
   let next = 0
   let done = 0
-  const draw = () => {
-    if (!opts.progress) return
-    const width = 30
-    const filled = Math.round((done / Math.max(1, names.length)) * width)
-    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${names.length}`)
-  }
   const worker = async () => {
     for (;;) {
       const i = next++
@@ -80,20 +75,11 @@ export async function runBulk(job: TraceJobOptions, opts: BulkOptions): Promise<
       else summary.errors++
       const failed = ex.filter((e) => !e.ok)
       if (failed.length) summary.failedExpectations++
-      for (const f of failed) process.stderr.write(`${opts.progress ? '\r' : ''}${j.name} ${j.type}: ${failLine(f)}\n`)
-      if (opts.json) opts.write(JSON.stringify(j) + '\n')
-      else {
-        const data = j.answer?.records.filter((r) => r.type === j.type).map((r) => r.data).join(' ') ?? ''
-        const auth = j.answer ? (j.answer.authoritative ? 'AA' : 'non-AA') : '-'
-        opts.write(`${j.name}\t${j.type}\t${j.answer?.rcode ?? 'ERROR'}\t${auth}\t${data}${j.problems.length ? `\t(${j.problems.length} problems)` : ''}\n`)
-      }
       done++
-      draw()
+      opts.onResult(j, failed, done, names.length)
     }
   }
   await Promise.all(Array.from({length: Math.min(opts.concurrency, Math.max(1, names.length))}, worker))
-  if (opts.progress) process.stderr.write('\n')
   summary.elapsedMs = Math.round(performance.now() - start)
-  if (!opts.json) process.stderr.write(`;; ${summary.total} names, ${summary.answered} answered, ${summary.errors} failed, ${summary.queries} queries (${(summary.queries / Math.max(1, summary.total)).toFixed(2)} per name), ${summary.elapsedMs} ms\n`)
   return summary
 }

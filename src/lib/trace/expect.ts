@@ -1,6 +1,6 @@
 /** Expectations for `dnsx trace` (and `dnsx check`'s trace checks). */
 import {expectation, listOrNone, type ExpectationResult} from '../expect.js'
-import type {TraceJson} from './present.js'
+import type {TraceJson} from './json.js'
 
 export interface TraceExpectOptions {
   answer?: string[]

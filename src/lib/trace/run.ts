@@ -3,7 +3,8 @@
  * lab's), address families, the engine driven over the context's client, the
  * optional recursive comparison, and the JSON shape.
  */
-import type {RunContext} from '../cli/context.js'
+import type {RunContext} from '../context.js'
+import {parseServerSpec} from '../dns/endpoint.js'
 import {UsageError} from '../errors.js'
 import {routedFamilies} from '../net/route.js'
 import {DelegationCache, type TraceLimits, type TraceStep} from './engine.js'
@@ -11,7 +12,7 @@ import {driveGenerator, runTrace} from './driver.js'
 import type {DsRecord} from '../dns/record.js'
 import {readFileSync} from 'node:fs'
 import {loadRootHints, type RootHint} from './hints.js'
-import {traceToJson, type TraceJson} from './present.js'
+import {traceToJson, type TraceJson} from './json.js'
 import net from 'node:net'
 
 export interface TraceJobOptions {
@@ -65,7 +66,9 @@ export async function runTraceJob(job: TraceJobOptions, name: string, type: stri
   }
   if (job.compareRecursive !== undefined) {
     const {compareRecursive} = await import('./compare.js')
-    j.recursive = await compareRecursive(job.ctx, j, job.compareRecursive, job.timeoutMs)
+    const spec = job.compareRecursive ? parseServerSpec(job.compareRecursive) : null
+    const server = spec ? {address: spec.host, port: spec.port ?? 53} : job.ctx.defaultResolver()
+    j.recursive = await compareRecursive(job.ctx.client, server, j, job.timeoutMs)
   }
   return j
 }

@@ -1,7 +1,7 @@
 /** Human output of `dnsx check`: a results table and a summary line. */
 import chalk from 'chalk'
-import {BORDERLESS, loadTable} from '../render/table.js'
-import type {CheckResult, Summary} from './run.js'
+import {BORDERLESS, loadTable} from './table.js'
+import type {CheckResult, Summary} from '../check/run.js'
 
 
 

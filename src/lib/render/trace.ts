@@ -1,108 +1,13 @@
 /**
- * The stable JSON shape of `dnsx trace --json` (README, schemas/trace.json),
- * and the human and Mermaid renderings of the same result.
+ * Trace renderers: one TraceJson as the step list dig +trace users read, the per-server table,
+ * the DNSSEC section, a Mermaid sequence diagram, the --compare-recursive block, and the
+ * one-line-per-name output of bulk traces (--file).
  */
 import chalk from 'chalk'
-import {fqdn} from '../dns/names.js'
-import {recordJson, type RecordJson} from '../query.js'
-import type {ExpectationResult} from '../expect.js'
-import type {Problem, ServerRef, TraceResult, TraceStep} from './engine.js'
-import type {DnssecReport} from './dnssec.js'
-
-export interface TraceStepJson {
-  index: number
-  depth: number
-  purpose: TraceStep['purpose']
-  for?: string
-  zone: string | null
-  qname: string
-  qtype: string
-  server: {name: string | null, address: string}
-  transport: 'udp' | 'tcp'
-  transportReason: string
-  rttMs: number | null
-  retries?: number
-  ednsFallback?: boolean
-  ignored?: {count: number, reasons: string[]}
-  rcode: string | null
-  aa: boolean | null
-  kind: TraceStep['kind']
-  detail: string
-  referral?: TraceStep['referral']
-  records?: RecordJson[]
-  soa?: RecordJson
-}
-
-export interface TraceJson {
-  name: string
-  type: string
-  kind: TraceResult['kind']
-  steps: TraceStepJson[]
-  answer: {rcode: string, authoritative: boolean, zone: string | null, server: {name: string | null, address: string} | null, records: (RecordJson & {aa: boolean | null, server: {name: string | null, address: string} | null})[]} | null
-  problems: Problem[]
-  stats: TraceResult['stats']
-  servers: {address: string, name: string | null, zone: string | null, queries: number, rttMs: {min: number | null, median: number | null, max: number | null}, outcomes: Record<string, number>}[]
-  dnssec?: unknown
-  recursive?: unknown
-  expectations?: ExpectationResult[]
-}
-
-const serverJson = (s: ServerRef) => ({name: s.name && s.name !== s.address ? fqdn(s.name) : null, address: s.address})
-
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 ? s[m] : Math.round(((s[m - 1] + s[m]) / 2) * 100) / 100
-}
-
-export function traceToJson(r: TraceResult): TraceJson {
-  return {
-    name: r.name,
-    type: r.type,
-    kind: r.kind,
-    steps: r.steps.map((s) => ({
-      index: s.index,
-      depth: s.depth,
-      purpose: s.purpose,
-      ...(s.for ? {for: fqdn(s.for)} : {}),
-      zone: s.zone === null ? null : fqdn(s.zone),
-      qname: fqdn(s.qname),
-      qtype: s.qtype,
-      server: serverJson(s.server),
-      transport: s.transport,
-      transportReason: s.transportReason,
-      rttMs: s.rttMs,
-      ...(s.retries ? {retries: s.retries} : {}),
-      ...(s.ednsFallback ? {ednsFallback: true} : {}),
-      ...(s.ignored ? {ignored: s.ignored} : {}),
-      rcode: s.rcode,
-      aa: s.aa,
-      kind: s.kind,
-      detail: s.detail,
-      ...(s.referral ? {referral: s.referral} : {}),
-      ...(s.records ? {records: s.records.map(recordJson)} : {}),
-      ...(s.soa ? {soa: recordJson(s.soa)} : {}),
-    })),
-    answer: r.answer
-      ? {rcode: r.answer.rcode, authoritative: r.answer.authoritative, zone: r.answer.zone, server: r.answer.server ? serverJson(r.answer.server) : null, records: r.answer.records.map((rr, i) => {
-          // Every RRset says whether the reply that carried it was authoritative, and who sent it.
-          const src = r.answer!.sources?.[i]
-          return {...recordJson(rr), aa: src ? src.aa : null, server: src ? serverJson(src.server) : null}
-        })}
-      : null,
-    problems: r.problems,
-    stats: r.stats,
-    servers: r.servers.map((s) => ({
-      address: s.address,
-      name: s.name && s.name !== s.address ? fqdn(s.name) : null,
-      zone: s.zone,
-      queries: s.queries,
-      rttMs: {min: s.rttMs.length ? Math.min(...s.rttMs) : null, median: median(s.rttMs), max: s.rttMs.length ? Math.max(...s.rttMs) : null},
-      outcomes: s.outcomes,
-    })),
-  }
-}
+import type {RecursiveComparison} from '../trace/compare.js'
+import type {DnssecReport} from '../trace/dnssec.js'
+import type {BulkSummary} from '../trace/bulk.js'
+import type {TraceJson} from '../trace/json.js'
 
 const KIND_COLOUR: Record<string, (s: string) => string> = {
   referral: chalk.blue,
@@ -222,4 +127,34 @@ export function renderDnssec(d: DnssecReport): string[] {
     out.push(chalk.dim(`      ${a.reason}`))
   }
   return out
+}
+
+export function renderComparison(c: RecursiveComparison): string {
+  const out = [chalk.bold(`;; recursive resolver ${c.resolver.address}#${c.resolver.port}:`)]
+  if (c.error) return [...out, chalk.red(`   ${c.error}`)].join('\n') + '\n'
+  out.push(`   ${c.rcode}, ${c.authoritative ? 'authoritative (unexpected for a resolver)' : 'non-authoritative'}; ${c.sameData ? chalk.green('same data as the authoritative answer') : chalk.yellow('DIFFERENT data from the authoritative answer')}`)
+  for (const r of c.records) out.push(`   ${r.name}\t${r.ttl}\t${r.class}\t${r.type}\t${r.data}`)
+  for (const t of c.ttl) {
+    const cached = t.cachedForS === null ? 'TTL above the authoritative one (the resolver caps or extends TTLs)' : t.cachedForS === 0 ? 'fresh (just fetched)' : `cached for about ${t.cachedForS} s`
+    out.push(chalk.dim(`   TTL ${t.name} ${t.type}: authoritative ${t.authoritativeTtl}, resolver ${t.resolverTtl} → ${cached}`))
+  }
+  return out.join('\n') + '\n'
+}
+
+/** One line per name for bulk traces: name, type, rcode, AA or not, the data, and how many problems. */
+export function renderBulkLine(j: TraceJson): string {
+  const data = j.answer?.records.filter((r) => r.type === j.type).map((r) => r.data).join(' ') ?? ''
+  const auth = j.answer ? (j.answer.authoritative ? 'AA' : 'non-AA') : '-'
+  return `${j.name}\t${j.type}\t${j.answer?.rcode ?? 'ERROR'}\t${auth}\t${data}${j.problems.length ? `\t(${j.problems.length} problems)` : ''}\n`
+}
+
+/** A bulk run's progress bar (for a terminal's stderr): `[#####.....] 5/10`. */
+export function renderProgress(done: number, total: number, width = 30): string {
+  const filled = Math.round((done / Math.max(1, total)) * width)
+  return `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`
+}
+
+/** The closing line of a bulk run. */
+export function renderBulkSummary(s: BulkSummary): string {
+  return `;; ${s.total} names, ${s.answered} answered, ${s.errors} failed, ${s.queries} queries (${(s.queries / Math.max(1, s.total)).toFixed(2)} per name), ${s.elapsedMs} ms`
 }

@@ -1,0 +1,85 @@
+/**
+ * The stable JSON shape of `dnsx trace --json` (README, schemas/trace.json): a TraceResult as
+ * plain data. Its renderings live in render/trace.ts.
+ */
+import {fqdn} from '../dns/names.js'
+import {recordJson, type RecordJson} from '../query.js'
+import type {ExpectationResult} from '../expect.js'
+import type {Problem, ServerRef, TraceResult, TraceStep} from './engine.js'
+
+/** A step as JSON: the engine's TraceStep with its records in the JSON record shape. */
+export interface TraceStepJson extends Omit<TraceStep, 'records' | 'soa'> {
+  records?: RecordJson[]
+  soa?: RecordJson
+}
+
+export interface TraceJson {
+  name: string
+  type: string
+  kind: TraceResult['kind']
+  steps: TraceStepJson[]
+  answer: {rcode: string, authoritative: boolean, zone: string | null, server: {name: string | null, address: string} | null, records: (RecordJson & {aa: boolean | null, server: {name: string | null, address: string} | null})[]} | null
+  problems: Problem[]
+  stats: TraceResult['stats']
+  servers: {address: string, name: string | null, zone: string | null, queries: number, rttMs: {min: number | null, median: number | null, max: number | null}, outcomes: Record<string, number>}[]
+  dnssec?: unknown
+  recursive?: unknown
+  expectations?: ExpectationResult[]
+}
+
+const serverJson = (s: ServerRef) => ({name: s.name && s.name !== s.address ? fqdn(s.name) : null, address: s.address})
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m] : Math.round(((s[m - 1] + s[m]) / 2) * 100) / 100
+}
+
+export function traceToJson(r: TraceResult): TraceJson {
+  return {
+    name: r.name,
+    type: r.type,
+    kind: r.kind,
+    steps: r.steps.map((s) => ({
+      index: s.index,
+      depth: s.depth,
+      purpose: s.purpose,
+      ...(s.for ? {for: fqdn(s.for)} : {}),
+      zone: s.zone === null ? null : fqdn(s.zone),
+      qname: fqdn(s.qname),
+      qtype: s.qtype,
+      server: serverJson(s.server),
+      transport: s.transport,
+      transportReason: s.transportReason,
+      rttMs: s.rttMs,
+      ...(s.retries ? {retries: s.retries} : {}),
+      ...(s.ednsFallback ? {ednsFallback: true} : {}),
+      ...(s.ignored ? {ignored: s.ignored} : {}),
+      rcode: s.rcode,
+      aa: s.aa,
+      kind: s.kind,
+      detail: s.detail,
+      ...(s.referral ? {referral: s.referral} : {}),
+      ...(s.records ? {records: s.records.map(recordJson)} : {}),
+      ...(s.soa ? {soa: recordJson(s.soa)} : {}),
+    })),
+    answer: r.answer
+      ? {rcode: r.answer.rcode, authoritative: r.answer.authoritative, zone: r.answer.zone, server: r.answer.server ? serverJson(r.answer.server) : null, records: r.answer.records.map((rr, i) => {
+          // Every RRset says whether the reply that carried it was authoritative, and who sent it.
+          const src = r.answer!.sources?.[i]
+          return {...recordJson(rr), aa: src ? src.aa : null, server: src ? serverJson(src.server) : null}
+        })}
+      : null,
+    problems: r.problems,
+    stats: r.stats,
+    servers: r.servers.map((s) => ({
+      address: s.address,
+      name: s.name && s.name !== s.address ? fqdn(s.name) : null,
+      zone: s.zone,
+      queries: s.queries,
+      rttMs: {min: s.rttMs.length ? Math.min(...s.rttMs) : null, median: median(s.rttMs), max: s.rttMs.length ? Math.max(...s.rttMs) : null},
+      outcomes: s.outcomes,
+    })),
+  }
+}
