@@ -64,7 +64,7 @@ answering for 1.1.1.1, NSID and CHAOS disagreeing) are printed as warnings.`
     watch: Flags.boolean({description: 'Keep probing; print a line whenever a target\'s site changes (Ctrl-C or --watch-duration stops).'}),
     'watch-duration': Flags.string({description: 'How long --watch runs (e.g. 30s, 10m, 1h; a plain number is seconds).', default: '10m'}),
     deadline: Flags.integer({description: 'Overall bound on the run in ms (default: enough for every probe to time out).', min: 1}),
-    'lab-site': Flags.string({description: 'Under --lab: the site the lab routes this client to.', helpGroup: 'GLOBAL'}),
+    'lab-site': Flags.string({description: 'Under --lab: the site the lab routes this client to.', dependsOn: ['lab'], helpGroup: 'GLOBAL'}),
     'expect-site': Flags.string({description: 'Every address must answer from CODE (IATA, metro or UN/LOCODE; within 100 km counts); repeat to allow several.', multiple: true, helpGroup: 'EXPECTATIONS'}),
     'expect-max-rtt': Flags.string({description: 'The median RTT of every address must be at most MS.', helpValue: 'MS', helpGroup: 'EXPECTATIONS'}),
     'expect-plausible': Flags.boolean({description: 'No site claim may be farther than light allows (and, without --from, the claims must agree).', helpGroup: 'EXPECTATIONS'}),
@@ -89,7 +89,6 @@ answering for 1.1.1.1, NSID and CHAOS disagreeing) are printed as warnings.`
       if (!Number.isFinite(maxRtt) || maxRtt <= 0) throw new UsageError(`--expect-max-rtt: expected a number of ms above 0, got "${flags['expect-max-rtt']}"`, 'bad-expectation')
     }
     for (const s of flags['expect-site'] ?? []) if (parseExpectedSite(s).code === '') throw new UsageError('--expect-site: empty code', 'bad-expectation')
-    if (flags['lab-site'] !== undefined && !flags.lab) throw new UsageError('--lab-site needs --lab', 'usage')
     const watch = flags.watch
     const watchMs = watch ? parseDuration(flags['watch-duration'], '--watch-duration') : 0
     const json = this.jsonEnabled()
@@ -102,7 +101,7 @@ answering for 1.1.1.1, NSID and CHAOS disagreeing) are printed as warnings.`
     try {
       ctx = await createContext({lab: flags.lab, labSite: flags['lab-site']})
     } catch (err) {
-      if (flags['lab-site'] !== undefined && /unknown lab site/.test(String((err as Error).message))) throw new UsageError(`--lab-site: ${(err as Error).message}`, 'bad-lab-site')
+      if (err instanceof UsageError && err.code === 'bad-lab-site') throw new UsageError(`--lab-site: ${err.message}`, 'bad-lab-site')
       throw err
     }
     const stop = new AbortController()

@@ -3,13 +3,13 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DnsxCommand} from '../lib/cli/base.js'
 import {createContext} from '../lib/context.js'
-import {parseServerSpec, validatePort} from '../lib/dns/endpoint.js'
+import {validatePort} from '../lib/dns/endpoint.js'
 import {parseSubnet, subnetNote} from '../lib/net/cidr.js'
 import {makeQuestion} from '../lib/dns/message.js'
 import {NetworkError, UsageError} from '../lib/errors.js'
 import type {ExpectationResult} from '../lib/expect.js'
 import {queryExpectations, type QueryExpectOptions} from '../lib/query-expect.js'
-import {resolveServer, runQuery, type QueryResult} from '../lib/query.js'
+import {queryEndpoint, runQuery, type QueryResult} from '../lib/query.js'
 import {renderQuery} from '../lib/render/query.js'
 
 export default class Query extends DnsxCommand {
@@ -88,20 +88,7 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
     const family = flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined
     const ctx = await createContext({lab: flags.lab})
     try {
-      let endpoint
-      let serverInput: string | undefined
-      if (server) {
-        const spec = parseServerSpec(server)
-        serverInput = spec.host
-        const lookup = ctx.lab
-          ? async (name: string) => labLookup(ctx, name)
-          : async (name: string) => (await import('node:dns')).promises.lookup(name, {all: true}).then((r) => r.map((x) => x.address))
-        const address = await resolveServer(spec.host, family, lookup)
-        endpoint = {address, port: port ?? spec.port ?? 53}
-      } else {
-        const def = ctx.defaultResolver()
-        endpoint = {address: def.address, port: port ?? def.port}
-      }
+      const {endpoint, serverInput} = await queryEndpoint(ctx, server, port, family)
       const result = await runQuery(ctx.client, {
         question,
         server: endpoint,
@@ -126,15 +113,4 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
       await ctx.close()
     }
   }
-}
-
-/** Resolve a server name inside the lab by asking the lab's resolver. */
-async function labLookup(ctx: Awaited<ReturnType<typeof createContext>>, name: string): Promise<string[]> {
-  const out: string[] = []
-  for (const type of ['A', 'AAAA']) {
-    const ex = await ctx.client.exchange({server: ctx.defaultResolver(), question: makeQuestion(name, type), rd: true})
-    for (const rr of ex.message?.answers ?? []) if (rr.type === type) out.push(String((rr as any).data))
-  }
-  if (out.length === 0) throw new Error('no address in the lab')
-  return out
 }

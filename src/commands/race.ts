@@ -1,30 +1,15 @@
-import {readFileSync} from 'node:fs'
-import {isIP} from 'node:net'
 // Subpath imports: loading the whole of @oclif/core costs start-up time.
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {DnsxCommand} from '../lib/cli/base.js'
 import {createContext} from '../lib/context.js'
-import {parseServerSpec, validatePort} from '../lib/dns/endpoint.js'
-import {UsageError} from '../lib/errors.js'
-import {expectation, type ExpectationResult} from '../lib/expect.js'
-import {
-  type Connector,
-  labConnector,
-  labSourceFor,
-  LAB_SOURCES,
-  osSourceFor,
-  tcpConnector,
-  tlsConnector,
-  tlsHint,
-} from '../lib/race/connect.js'
-import {resolverSource} from '../lib/race/dns.js'
-import {parseHeaders, requestOverSocket} from '../lib/race/http.js'
+import {validatePort} from '../lib/dns/endpoint.js'
 import type {RaceJson} from '../lib/race/report.js'
-import type {Family, PolicyName} from '../lib/race/rfc6724.js'
+import type {PolicyName} from '../lib/race/rfc6724.js'
 import {runRace} from '../lib/race/run.js'
-import {DEFAULT_HOST_PORT, httpsQname, osGetaddrinfo, parseResolve, parseTarget, pinnedAddresses} from '../lib/race/target.js'
-import {fmtMs, renderRace} from '../lib/render/race.js'
+import {failureOf, planRace, prepareRace, raceExpectations, type RaceRequest} from '../lib/race/setup.js'
+import {DEFAULT_HOST_PORT} from '../lib/race/target.js'
+import {renderRace} from '../lib/render/race.js'
 
 export default class Race extends DnsxCommand {
   static override summary = 'Race connections the Happy Eyeballs way (RFC 8305) after RFC 6724 ordering, and show why it went as it did.'
@@ -84,112 +69,34 @@ Exit 3 when no attempt connected (or the request failed), 1 when an --expect-* i
 
   async run(): Promise<RaceJson> {
     const {args, flags} = await this.parse(Race)
-    const target = parseTarget(args.target, {port: validatePort(flags.port), tls: flags.tls})
-    let families: Family[] = flags.ipv4 ? [4] : flags.ipv6 ? [6] : [6, 4]
-    if (target.literal !== null) {
-      if (!families.includes(target.literal)) {
-        throw new UsageError(`${target.host} is an IPv${target.literal} address, but -${families[0]} was given`, 'bad-target')
-      }
-      families = [target.literal]
+    const req: RaceRequest = {
+      target: args.target,
+      port: validatePort(flags.port),
+      family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined,
+      tls: flags.tls,
+      resolve: flags.resolve ?? [],
+      resolver: flags.resolver,
+      insecure: flags.insecure,
+      cacert: flags.cacert,
+      servername: flags.servername,
+      alpn: flags.alpn,
+      method: flags.method,
+      headers: flags.header ?? [],
+      getaddrinfo: flags.getaddrinfo,
+      policy: flags.policy as PolicyName,
+      attemptDelayMs: flags['attempt-delay'],
+      resolutionDelayMs: flags['resolution-delay'],
+      firstAddressFamilyCount: flags['first-family-count'],
+      timeoutMs: flags.timeout,
+      probeTimeoutMs: flags['probe-timeout'],
+      userAgent: `dnsx/${this.config.version}`,
     }
-    const warnings: string[] = []
-    const entries = (flags.resolve ?? []).map(parseResolve)
-    let pinned: string[] | null = null
-    if (target.literal !== null) {
-      pinned = [target.host]
-      if (entries.length > 0) warnings.push('--resolve ignored: the target is an IP address')
-    } else if (entries.length > 0) {
-      pinned = pinnedAddresses(entries, target.host, target.port)
-      if (pinned === null) warnings.push(`no --resolve entry matches ${target.host}:${target.port}; resolving with DNS`)
-      else if (!pinned.some((a) => families.includes(a.includes(':') ? 6 : 4))) {
-        throw new UsageError(`--resolve gives no IPv${families[0]} address for ${target.host}:${target.port}`, 'bad-resolve')
-      }
-    }
-    if (!target.tls) {
-      for (const f of ['insecure', 'cacert', 'servername'] as const) {
-        if (flags[f] !== undefined && flags[f] !== false) warnings.push(`--${f} has no effect without TLS (use --tls or an https URL)`)
-      }
-    }
-    if (!target.url && (flags.header?.length || flags.method !== 'GET')) warnings.push('--method and --header need a URL; no request is sent')
-    try {
-      parseHeaders(flags.header ?? [])
-    } catch (err) {
-      throw new UsageError(`--header: ${(err as Error).message}`, 'bad-header')
-    }
-    const alpn = flags.alpn.split(',').map((s) => s.trim()).filter(Boolean)
-    const ca: string[] = []
-    if (flags.cacert) {
-      try {
-        ca.push(readFileSync(flags.cacert, 'utf8'))
-      } catch (err) {
-        throw new UsageError(`--cacert ${flags.cacert}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'bad-cacert')
-      }
-      if (!ca[0]!.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--cacert ${flags.cacert}: no PEM certificate in it`, 'bad-cacert')
-    }
-
+    const plan = planRace(req)
     const ctx = await createContext({lab: flags.lab})
     try {
-      const lab = ctx.lab
-      let resolver = null
-      if (!pinned) {
-        if (flags.resolver) {
-          const spec = parseServerSpec(flags.resolver)
-          if (!isIP(spec.host)) throw new UsageError(`--resolver needs an IP address, not "${spec.host}"`, 'bad-server')
-          resolver = {address: spec.host, port: spec.port ?? 53}
-        } else {
-          try {
-            resolver = ctx.defaultResolver()
-          } catch {
-            throw new UsageError('no nameserver in /etc/resolv.conf; give one with --resolver ADDR, or pin addresses with --resolve', 'no-resolver')
-          }
-        }
-      }
-      if (lab && target.tls) {
-        // The lab's HTTPS listeners use its shipped self-signed certificate: trust it in the lab.
-        const {labTlsCredentials} = await import('../lib/lab/web.js')
-        ca.push(labTlsCredentials().cert)
-      }
-      const tcp: Connector = lab ? labConnector(lab, {sourceFor: labSourceFor}) : tcpConnector()
-      const connector = target.tls
-        ? await tlsConnector(tcp, {servername: flags.servername ?? target.host, alpn, insecure: flags.insecure, ca})
-        : tcp
-      const url = target.url
-      const host = target.host
-      const restricted = families.length === 1 ? families[0] : undefined
-      const run = await runRace(
-        {
-          host,
-          port: target.port,
-          url: url?.href ?? null,
-          lab: lab !== null,
-          families,
-          pinned,
-          httpsQname: target.tls && !pinned ? httpsQname(host, target.port) : null,
-          policy: flags.policy as PolicyName,
-          attemptDelayMs: flags['attempt-delay'],
-          resolutionDelayMs: flags['resolution-delay'],
-          firstAddressFamilyCount: flags['first-family-count'],
-          timeoutMs: flags.timeout,
-          probeTimeoutMs: flags['probe-timeout'],
-          tls: target.tls,
-          alpn: target.tls ? alpn : [],
-        },
-        {
-          dns: resolver ? resolverSource(ctx.client, resolver, flags.timeout) : null,
-          connector,
-          probeConnector: tcp,
-          sourceFor: lab ? labSourceFor : osSourceFor,
-          sources: lab
-            ? {origin: 'lab', note: `sources synthesized for the lab: ${LAB_SOURCES[4]} and ${LAB_SOURCES[6]}`}
-            : {origin: 'os', note: 'sources from the OS routing table'},
-          getaddrinfo: !lab && target.literal === null && !pinned && flags.getaddrinfo ? () => osGetaddrinfo(host, restricted) : null,
-          afterWin: url
-            ? (socket) => requestOverSocket(url, socket, {method: flags.method, headers: flags.header, timeoutMs: flags.timeout, userAgent: `dnsx/${this.config.version}`})
-            : null,
-        },
-      )
-      const j = run.json
-      j.warnings = [...warnings, ...j.warnings]
+      const {options, deps} = await prepareRace(ctx, req, plan)
+      const j = (await runRace(options, deps)).json
+      j.warnings = [...plan.warnings, ...j.warnings]
       const results = raceExpectations(j, {family: flags['expect-family'], maxConnectMs: flags['expect-max-connect']})
       if (results.length > 0) j.expectations = results
       if (!this.jsonEnabled()) this.out(renderRace(j))
@@ -204,37 +111,4 @@ Exit 3 when no attempt connected (or the request failed), 1 when an --expect-* i
       await ctx.close()
     }
   }
-}
-
-/** The one-line reason for exit 3, or null when the race (and the request) succeeded. */
-export function failureOf(j: RaceJson): string | null {
-  const where = `${j.target} port ${j.port}`
-  if (!j.winner) {
-    if (j.attempts.length === 0) {
-      const why = (['AAAA', 'A'] as const)
-        .filter((t) => j.dns[t].status !== 'not-asked')
-        .map((t) => `${t}: ${j.dns[t].error ?? (j.dns[t].status === 'pending' ? 'no answer in time' : j.dns[t].status)}`)
-      return `no address for ${j.target}${why.length > 0 ? ` (${why.join('; ')})` : ''}`
-    }
-    const tls = j.attempts.map((a) => a.error ?? '').find((e) => e.startsWith('tls: '))
-    const hint = tls ? tlsHint(tls) : null
-    if (j.result === 'timeout') return `no connection to ${where} within ${fmtMs(j.options.timeoutMs)}${hint ? `; ${hint}` : ''}`
-    return `no connection to ${where}: every attempt failed${tls ? ` (${tls}${hint ? `: ${hint}` : ''})` : ''}`
-  }
-  if (j.http?.error) return `the request to ${j.http.url} failed: ${j.http.error}`
-  return null
-}
-
-/** --expect-family and --expect-max-connect against a race. */
-export function raceExpectations(j: RaceJson, want: {family?: string, maxConnectMs?: number}): ExpectationResult[] {
-  const out: ExpectationResult[] = []
-  if (want.family !== undefined) {
-    const got = j.winner ? j.winner.family : 'no connection'
-    out.push(expectation(`family=${want.family}`, j.winner?.family === want.family, want.family, got))
-  }
-  if (want.maxConnectMs !== undefined) {
-    const got = j.winner ? `${fmtMs(j.winner.atMs)} (the attempt itself took ${fmtMs(j.winner.connectMs)})` : 'no connection'
-    out.push(expectation(`max-connect=${want.maxConnectMs}`, j.winner !== null && j.winner.atMs <= want.maxConnectMs, `connected within ${want.maxConnectMs} ms of the start`, got))
-  }
-  return out
 }

@@ -3,7 +3,9 @@
  */
 import net from 'node:net'
 import type {DnsClient, Exchange} from './dns/client.js'
-import type {EdnsRequest, Question, Rr} from './dns/message.js'
+import {makeQuestion, type EdnsRequest, type Question, type Rr} from './dns/message.js'
+import type {RunContext} from './context.js'
+import {parseServerSpec} from './dns/endpoint.js'
 import type {Endpoint} from './dns/transport.js'
 import type {ParsedSubnet} from './net/cidr.js'
 import {formatRdata} from './dns/zonefile.js'
@@ -88,6 +90,35 @@ export async function resolveServer(host: string, family: 4 | 6 | undefined, loo
   const pick = addrs.find((a) => !family || net.isIP(a) === family)
   if (!pick) throw new NetworkError(`server name ${host} has no ${family ? `IPv${family} ` : ''}address`, 'server-unresolved')
   return pick
+}
+
+/**
+ * The server a query goes to: `@SERVER`/`--server` (an address, or a name looked up with the
+ * system's resolver, or the lab's resolver under --lab) with --port over the spec's own port,
+ * else the context's default resolver.
+ */
+export async function queryEndpoint(ctx: RunContext, server: string | undefined, port: number | undefined, family: 4 | 6 | undefined): Promise<{endpoint: Endpoint, serverInput?: string}> {
+  if (!server) {
+    const def = ctx.defaultResolver()
+    return {endpoint: {address: def.address, port: port ?? def.port}}
+  }
+  const spec = parseServerSpec(server)
+  const lookup = ctx.lab
+    ? (name: string) => labLookup(ctx, name)
+    : async (name: string) => (await import('node:dns')).promises.lookup(name, {all: true}).then((r) => r.map((x) => x.address))
+  const address = await resolveServer(spec.host, family, lookup)
+  return {endpoint: {address, port: port ?? spec.port ?? 53}, serverInput: spec.host}
+}
+
+/** A server name's addresses inside the lab, from the lab's resolver. */
+async function labLookup(ctx: RunContext, name: string): Promise<string[]> {
+  const out: string[] = []
+  for (const type of ['A', 'AAAA']) {
+    const ex = await ctx.client.exchange({server: ctx.defaultResolver(), question: makeQuestion(name, type), rd: true})
+    for (const rr of ex.message?.answers ?? []) if (rr.type === type) out.push(String(rr.data))
+  }
+  if (out.length === 0) throw new NetworkError('no address in the lab', 'server-unresolved')
+  return out
 }
 
 export async function runQuery(client: DnsClient, req: QueryRequest): Promise<QueryResult> {

@@ -99,8 +99,12 @@ export function cleanOclifMessage(message: string): string {
   // Strip ANSI and oclif's "See more help with --help" tail.
   // eslint-disable-next-line no-control-regex
   const plain = message.replace(/\u001b\[[0-9;]*m/g, '')
-  const lines = plain.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !/^See more help/i.test(l))
+  const lines = plain.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !/^See more help/i.test(l) && !/^The following errors? occurred:?$/i.test(l))
   // "Missing 1 required arg:" followed by "name  Description" → name the argument.
   if (/^Missing \d+ required arg/i.test(lines[0] ?? '') && lines[1]) return `missing required argument ${lines[1].split(/\s+/)[0].toUpperCase()}`
-  return lines.join('; ').replace(/\s+/g, ' ')
+  // oclif's flag relations (dependsOn, exclusive), in dnsx's words.
+  const rel = lines.map((l) => l
+    .replace(/^All of the following must be provided when using (--\S+): (.+)$/, '$1 needs $2')
+    .replace(/^(--\S+)=\S* cannot also be provided when using (--\S+)$/, '$1 cannot be used with $2'))
+  return rel.join('; ').replace(/\s+/g, ' ')
 }

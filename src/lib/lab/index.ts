@@ -16,6 +16,7 @@
  * await lab.stop()
  * ```
  */
+import {UsageError} from '../errors.js'
 import type dnsPacket from 'dns-packet'
 
 import {formatRecord, type Rr} from '../dns/zonefile.js'
@@ -411,7 +412,7 @@ class RunningLab implements Lab {
 
   setSite(site: string | null): void {
     if (site !== null && !this.world.sites.some((s) => s.id === site)) {
-      throw new Error(`unknown lab site "${site}" (sites: ${this.world.sites.map((s) => s.id).join(', ')})`)
+      throw new UsageError(`unknown lab site "${site}" (sites: ${this.world.sites.map((s) => s.id).join(', ')})`, 'bad-lab-site')
     }
 
     this.site = site

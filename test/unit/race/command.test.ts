@@ -4,7 +4,8 @@
  */
 import chalk from 'chalk'
 import {afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
-import Race, {failureOf, raceExpectations} from '../../../src/commands/race.js'
+import Race from '../../../src/commands/race.js'
+import {failureOf, raceExpectations} from '../../../src/lib/race/setup.js'
 import type {RaceJson} from '../../../src/lib/race/report.js'
 import {
   compareWithGetaddrinfo,
