@@ -16,9 +16,12 @@
  * - when DO is set, RRSIGs are added and NSEC records prove denial (signed zones only);
  * - per-server quirks for broken servers (REFUSED, lame, upward referrals, AA on referrals, ...).
  */
+import {UsageError} from '../errors.js'
 import {Buffer} from 'node:buffer'
 
-import dnsPacket from 'dns-packet'
+import type dnsPacket from 'dns-packet'
+import {packetLength, type Packet} from '../dns/message.js'
+import {decodeEcs, encodeEcs, OPTION} from '../dns/edns.js'
 import ipaddr from 'ipaddr.js'
 
 import {parseZoneFile, type Rr} from '../dns/zonefile.js'
@@ -117,16 +120,16 @@ export class Zone {
     this.existing.add(this.origin)
     for (const rr of source.records) {
       const owner = shownName(rr.name)
-      if (!isSubdomain(owner, this.origin)) throw new Error(`zone ${this.origin}: ${rr.name} is outside the zone`)
+      if (!isSubdomain(owner, this.origin)) throw new UsageError(`zone ${this.origin}: ${rr.name} is outside the zone`, 'bad-zone-file')
       this.add(owner, rr)
     }
 
     const soas = this.rrset(this.origin, 'SOA')
-    if (soas.length !== 1) throw new Error(`zone ${this.origin}: needs exactly one SOA at the apex, has ${soas.length}`)
+    if (soas.length !== 1) throw new UsageError(`zone ${this.origin}: needs exactly one SOA at the apex, has ${soas.length}`, 'bad-zone-file')
     this.soa = soas[0]
     for (const policy of this.policies) {
       const owner = shownName(policy.name)
-      if (!isSubdomain(owner, this.origin)) throw new Error(`zone ${this.origin}: policy for ${policy.name} is outside the zone`)
+      if (!isSubdomain(owner, this.origin)) throw new UsageError(`zone ${this.origin}: policy for ${policy.name} is outside the zone`, 'bad-zone-file')
       this.markExisting(owner)
       this.compiled.set(`${owner}|${typeName(policy.type)}`, compilePolicy(policy))
     }
@@ -413,33 +416,15 @@ export function readEdns(query: dnsPacket.Packet): QueryEdns | undefined {
   return edns
 }
 
-function parseEcsOption(option: {data?: Buffer, [key: string]: unknown}): QueryEdns['ecs'] {
-  let family: number
-  let source: number
-  let scope: number
-  let bytes: number[]
-  if (option.data && option.data.length >= 4) {
-    family = option.data.readUInt16BE(0)
-    source = option.data[2]
-    scope = option.data[3]
-    bytes = [...option.data.subarray(4)]
-    if (bytes.length !== Math.ceil(source / 8)) return 'malformed'
-  } else if (typeof option.ip === 'string') {
-    source = Number(option.sourcePrefixLength ?? 0)
-    scope = Number(option.scopePrefixLength ?? 0)
-    family = Number(option.family ?? (option.ip.includes(':') ? 2 : 1))
-    if (!ipaddr.isValid(option.ip)) return 'malformed'
-    bytes = ipaddr.parse(option.ip).toByteArray()
-  } else {
-    return 'malformed'
-  }
-
-  const length = family === 1 ? 4 : family === 2 ? 16 : 0
-  if (length === 0 || source > length * 8) return 'malformed'
-  const full = [...bytes, ...Array.from({length}, () => 0)].slice(0, length)
-  const masked = maskBytes(full, source)
-  const address = family === 1 ? new ipaddr.IPv4(masked) : new ipaddr.IPv6(masked)
-  return {family, sourcePrefix: source, scopePrefix: scope, address}
+/** The query's ECS option, decoded by the one ECS codec (dns/edns.ts); host bits beyond the source are masked. */
+function parseEcsOption(option: {data?: Buffer}): QueryEdns['ecs'] {
+  const ecs = option.data ? decodeEcs(option.data) : null
+  // Unknown family, prefixes too long, or an address of the wrong length: FORMERR (RFC 7871 §7.1.1).
+  if (!ecs || ecs.problems.some((p) => !/bits set beyond/.test(p))) return 'malformed'
+  const size = ecs.family === 1 ? 4 : 16
+  const masked = maskBytes(ipaddr.parse(ecs.address).toByteArray().slice(0, size), ecs.sourcePrefix)
+  const address = ecs.family === 1 ? new ipaddr.IPv4(masked) : new ipaddr.IPv6(masked)
+  return {family: ecs.family, sourcePrefix: ecs.sourcePrefix, scopePrefix: ecs.scopePrefix, address}
 }
 
 function sourceAddress(source: string | undefined): ClientAddress | undefined {
@@ -534,15 +519,9 @@ export class Authority {
 
   private responseOpt(edns: QueryEdns, rcode: number, scope: number | undefined): dnsPacket.Answer {
     const options: Record<string, unknown>[] = []
-    if (edns.nsid && this.identity.nsid !== undefined) options.push({code: 'NSID', data: Buffer.from(this.identity.nsid, 'utf8')})
+    if (edns.nsid && this.identity.nsid !== undefined) options.push({code: OPTION.NSID, data: Buffer.from(this.identity.nsid, 'utf8')})
     if (scope !== undefined && edns.ecs && edns.ecs !== 'malformed') {
-      options.push({
-        code: 'CLIENT_SUBNET',
-        family: edns.ecs.family,
-        sourcePrefixLength: edns.ecs.sourcePrefix,
-        scopePrefixLength: scope,
-        ip: edns.ecs.address.toString(),
-      })
+      options.push({code: OPTION.ECS, data: encodeEcs({family: edns.ecs.family, address: edns.ecs.address.toString(), sourcePrefix: edns.ecs.sourcePrefix, scopePrefix: scope})})
     }
 
     return {
@@ -767,11 +746,11 @@ export class Authority {
  * the answer, authority and additional sections emptied (only the OPT record kept).
  */
 export function truncateForUdp(response: dnsPacket.Packet, limit: number): {packet: dnsPacket.Packet, truncated: boolean} {
-  if (dnsPacket.encodingLength(response) <= limit) return {packet: response, truncated: false}
+  if (packetLength(response as Packet) <= limit) return {packet: response, truncated: false}
   return {
     packet: {
       ...response,
-      flags: (response.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE,
+      flags: (response.flags ?? 0) | 0x0200,
       answers: [],
       authorities: [],
       additionals: (response.additionals ?? []).filter((rr) => rr.type === 'OPT'),

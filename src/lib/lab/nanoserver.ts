@@ -15,7 +15,8 @@ import {Buffer} from 'node:buffer'
 import dgram from 'node:dgram'
 import net from 'node:net'
 
-import dnsPacket from 'dns-packet'
+import type dnsPacket from 'dns-packet'
+import {decodePacket, encodePacket, type Packet} from '../dns/message.js'
 
 /** Where a query came from and how. */
 export interface QueryContext {
@@ -83,7 +84,7 @@ export function encodeReply(packet: dnsPacket.Packet, query: dnsPacket.Packet | 
     type: packet.type ?? 'response',
     questions: packet.questions ?? query?.questions ?? [],
   }
-  return dnsPacket.encode(full)
+  return encodePacket(full as Packet)
 }
 
 /** Prefixes a DNS message with its 2-byte TCP length. */
@@ -154,7 +155,7 @@ export async function startNanoServer(handler: NanoHandler, opts: NanoServerOpti
 
   const decode = (raw: Buffer): dnsPacket.DecodedPacket | null => {
     try {
-      return dnsPacket.decode(raw)
+      return decodePacket(raw) as unknown as dnsPacket.DecodedPacket
     } catch {
       return null
     }

@@ -8,6 +8,7 @@
  * bailiwick, referrals must go down, lame and silent servers are skipped, loops end in SERVFAIL.
  */
 import dnsPacket from 'dns-packet'
+import {decodeEcs, encodeEcs, OPTION} from '../dns/edns.js'
 
 import type {Rr} from '../dns/zonefile.js'
 import {packetTypeName, typeName} from '../dns/types.js'
@@ -118,12 +119,9 @@ export class LabResolver {
       response.authorities = (r?.authorities ?? []) as dnsPacket.Answer[]
       if (edns) {
         const options: Record<string, unknown>[] = []
-        if (edns.nsid && this.identity.nsid !== undefined) options.push({code: 'NSID', data: Buffer.from(this.identity.nsid, 'utf8')})
+        if (edns.nsid && this.identity.nsid !== undefined) options.push({code: OPTION.NSID, data: Buffer.from(this.identity.nsid, 'utf8')})
         if (typeof edns.ecs === 'object' && r?.scope !== undefined) {
-          options.push({
-            code: 'CLIENT_SUBNET', family: edns.ecs.family, sourcePrefixLength: edns.ecs.sourcePrefix,
-            scopePrefixLength: r.scope, ip: edns.ecs.address.toString(),
-          })
+          options.push({code: OPTION.ECS, data: encodeEcs({family: edns.ecs.family, address: edns.ecs.address.toString(), sourcePrefix: edns.ecs.sourcePrefix, scopePrefix: r.scope})})
         }
 
         response.additionals = [{
@@ -299,7 +297,7 @@ export class LabResolver {
   private query(name: string, type: string, ctx: Ctx, edns: boolean): dnsPacket.Packet {
     const q: dnsPacket.Packet = {id: 0, type: 'query', flags: 0, questions: [{name, type: packetTypeName(type) as dnsPacket.RecordType, class: 'IN'}]}
     if (edns && (ctx.ecs || ctx.dnssec)) {
-      const options = ctx.ecs ? [{code: 'CLIENT_SUBNET', family: ctx.ecs.family, sourcePrefixLength: ctx.ecs.sourcePrefix, ip: ctx.ecs.address}] : []
+      const options = ctx.ecs ? [{code: OPTION.ECS, data: encodeEcs(ctx.ecs)}] : []
       q.additionals = [{name: '.', type: 'OPT', udpPayloadSize: 1232, ednsVersion: 0, extendedRcode: 0, flags: ctx.dnssec ? 0x8000 : 0, options} as unknown as dnsPacket.Answer]
     }
 
@@ -308,8 +306,8 @@ export class LabResolver {
 }
 
 function ecsScope(r: dnsPacket.Packet): number | undefined {
-  const option = findOpt(r)?.options?.find((o) => o.code === 'CLIENT_SUBNET' || o.code === 8)
-  return option ? Number(option.scopePrefixLength ?? 0) : undefined
+  const option = findOpt(r)?.options?.find((o) => o.code === OPTION.ECS)
+  return option?.data ? decodeEcs(option.data)?.scopePrefix : undefined
 }
 
 function minTtl(step: Step): number {
