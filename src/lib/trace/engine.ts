@@ -389,6 +389,22 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     // Servers with addresses first; glueless ones are resolved only if needed.
     const ordered = [...servers].sort((a, b) => Number(b.resolved && b.addresses.length > 0) - Number(a.resolved && a.addresses.length > 0))
     let fallback: ZoneReply | null = null
+    /**
+     * One server's reply, for the sequential and the --all paths alike: a dead or lame server
+     * is a problem of that server (reported), and a lame server's non-authoritative records
+     * are kept only as a last resort.
+     */
+    const judge = (o: TraceOutcome, step: TraceStep): {usable: true, reply: ZoneReply} | {usable: false, fallback: ZoneReply | null} => {
+      if (!o.message) {
+        problem(step.kind === 'timeout' ? 'server-timeout' : 'server-error', zone, step.server.address, `${serverLabel(step.server)} for ${fqdn(zoneKey)}: ${failure(o, step)}`)
+        return {usable: false, fallback: null}
+      }
+      const cls = classifyResponse(o.message, zone, name, type)
+      const reply = {cls, msg: o.message, server: step.server, step}
+      if (cls.kind !== 'lame') return {usable: true, reply}
+      problem(cls.code ?? 'lame', zone, step.server.address, `${serverLabel(step.server)} is lame for ${fqdn(zoneKey)}: ${cls.reason}`)
+      return {usable: false, fallback: cls.records?.length ? reply : null}
+    }
     if (opts.all) {
       const targets: ServerRef[] = []
       for (const ns of ordered) for (const a of (yield* nsAddresses(ns, zoneKey, depth)).filter(usable)) targets.push({name: ns.name, address: a})
@@ -401,20 +417,14 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       let lameFallback: ZoneReply | null = null
       const signatures = new Map<string, string[]>()
       for (const {o, step} of results) {
-        if (!o.message) {
-          problem(step.kind === 'timeout' ? 'server-timeout' : 'server-error', zone, step.server.address, `${serverLabel(step.server)} for ${fqdn(zoneKey)}: ${failure(o, step)}`)
+        const r = judge(o, step)
+        if (r.usable === false) {
+          lameFallback ??= r.fallback
           continue
         }
-        const cls = classifyResponse(o.message, zone, name, type)
-        if (cls.kind === 'lame') {
-          problem(cls.code ?? 'lame', zone, step.server.address, `${serverLabel(step.server)} is lame for ${fqdn(zoneKey)}: ${cls.reason}`)
-          // A non-authoritative answer is kept as a last resort (as without --all).
-          if (cls.records?.length && !lameFallback) lameFallback = {cls, msg: o.message, server: step.server, step}
-          continue
-        }
-        const sig = signature(cls)
+        const sig = signature(r.reply.cls)
         signatures.set(sig, [...(signatures.get(sig) ?? []), serverLabel(step.server)])
-        chosen ??= {cls, msg: o.message, server: step.server, step}
+        chosen ??= r.reply
       }
       if (signatures.size > 1) {
         problem('servers-disagree', zone, null, `servers of ${fqdn(zoneKey)} disagree: ${[...signatures.entries()].map(([s, who]) => `${who.join(', ')} → ${s}`).join('; ')}`)
@@ -428,18 +438,9 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
         tried++
         const server = {name: ns.name, address}
         const [{o, step}] = yield* send([{server, qname: name, qtype: type, zone, purpose, depth}])
-        if (!o.message) {
-          problem(step.kind === 'timeout' ? 'server-timeout' : 'server-error', zone, address, `${serverLabel(server)} for ${fqdn(zoneKey)}: ${failure(o, step)}`)
-          continue
-        }
-        const cls = classifyResponse(o.message, zone, name, type)
-        if (cls.kind === 'lame') {
-          problem(cls.code ?? 'lame', zone, address, `${serverLabel(server)} is lame for ${fqdn(zoneKey)}: ${cls.reason}`)
-          // A non-authoritative answer is kept as a last resort.
-          if (cls.records?.length && !fallback) fallback = {cls, msg: o.message, server, step}
-          continue
-        }
-        return {cls, msg: o.message, server, step}
+        const r = judge(o, step)
+        if (r.usable) return r.reply
+        fallback ??= r.fallback
       }
     }
     if (tried === 0) noAddress(zone, servers)
