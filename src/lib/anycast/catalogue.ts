@@ -6,6 +6,7 @@
  * are validated when loaded: a broken regex or a pattern without its site group
  * is a bug in the shipped data and throws at once, with the entry named.
  */
+import {InternalError, UsageError} from '../errors.js'
 import fs from 'node:fs'
 import ipaddr from 'ipaddr.js'
 
@@ -158,29 +159,29 @@ function parseRange(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
 
 function compileCatalogue(raw: unknown): Catalogue {
   const doc = raw as {operators?: OperatorSpec[]; software?: SoftwareSpec[]}
-  if (!Array.isArray(doc.operators)) throw new Error('operators.json: no "operators" array')
+  if (!Array.isArray(doc.operators)) throw new InternalError('operators.json: no "operators" array')
   const ids = new Set<string>()
   const operators = doc.operators.map((op): CompiledOperator => {
-    if (ids.has(op.id)) throw new Error(`operators.json: duplicate id ${op.id}`)
+    if (ids.has(op.id)) throw new InternalError(`operators.json: duplicate id ${op.id}`)
     ids.add(op.id)
     const patterns = op.patterns.map((p, index): CompiledPattern => {
       let re: RegExp
       try {
         re = new RegExp(p.regex, p.flags ?? '')
       } catch (error) {
-        throw new Error(`operators.json: ${op.id} pattern ${index}: ${(error as Error).message}`)
+        throw new InternalError(`operators.json: ${op.id} pattern ${index}: ${(error as Error).message}`)
       }
       if (p.siteGroup && !p.regex.includes(`(?<${p.siteGroup}>`)) {
-        throw new Error(`operators.json: ${op.id} pattern ${index} has no group named ${p.siteGroup}`)
+        throw new InternalError(`operators.json: ${op.id} pattern ${index} has no group named ${p.siteGroup}`)
       }
-      if (p.siteGroup && !p.codeSystem) throw new Error(`operators.json: ${op.id} pattern ${index} has a siteGroup but no codeSystem`)
+      if (p.siteGroup && !p.codeSystem) throw new InternalError(`operators.json: ${op.id} pattern ${index} has a siteGroup but no codeSystem`)
       return {...p, re, index}
     })
     const ranges = op.addresses.map((a) => {
       try {
         return parseRange(a)
       } catch {
-        throw new Error(`operators.json: ${op.id}: bad address or CIDR "${a}"`)
+        throw new InternalError(`operators.json: ${op.id}: bad address or CIDR "${a}"`)
       }
     })
     return {...op, patterns, ranges}
@@ -211,7 +212,7 @@ function siteKey(kind: SiteKind, table: string | undefined, code: string): strin
 function loadSites(): SiteTable {
   if (siteCache) return siteCache
   const doc = readJson('sites.json') as {sites?: SiteRecord[]}
-  if (!Array.isArray(doc.sites)) throw new Error('sites.json: no "sites" array')
+  if (!Array.isArray(doc.sites)) throw new InternalError('sites.json: no "sites" array')
   const index = new Map<string, SiteRecord>()
   for (const s of doc.sites) {
     const code = normaliseCode(s.code, s.kind === 'unlocode' ? 'unlocode' : undefined)
@@ -252,7 +253,7 @@ export function parseAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 | null 
  */
 export function operatorsForAddress(address: string): CompiledOperator[] {
   const addr = parseAddress(address)
-  if (!addr) throw new Error(`not an IP address: "${address}"`)
+  if (!addr) throw new UsageError(`not an IP address: "${address}"`, 'bad-address')
   return loadCatalogue().operators.filter((op) =>
     op.ranges.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits)),
   )

@@ -3,6 +3,7 @@
  * farthest a server can be for a given round-trip time, plausibility of a
  * claimed site, and intersection of "the client is within r of site X" discs.
  */
+import {UsageError} from '../errors.js'
 import {lookupSite} from './catalogue.js'
 
 /** A point on the Earth, decimal degrees. */
@@ -260,14 +261,14 @@ export function parseFrom(s: string): FromPoint {
   if (coords) {
     const lat = Number(coords[1])
     const lon = Number(coords[2])
-    if (Math.abs(lat) > 90) throw new Error(`--from: latitude ${coords[1]} is out of range (-90..90)`)
-    if (Math.abs(lon) > 180) throw new Error(`--from: longitude ${coords[2]} is out of range (-180..180)`)
+    if (Math.abs(lat) > 90) throw new UsageError(`--from: latitude ${coords[1]} is out of range (-90..90)`, 'bad-from')
+    if (Math.abs(lon) > 180) throw new UsageError(`--from: longitude ${coords[2]} is out of range (-180..180)`, 'bad-from')
     return {lat, lon, label: `${lat},${lon}`}
   }
   if (/^[A-Za-z]{3}$/.test(text)) {
     const site = lookupSite(text, 'iata')
-    if (!site) throw new Error(`--from: unknown IATA code "${text.toUpperCase()}"; give LAT,LON instead (e.g. 52.37,4.90)`)
+    if (!site) throw new UsageError(`--from: unknown IATA code "${text.toUpperCase()}"; give LAT,LON instead (e.g. 52.37,4.90)`, 'bad-from')
     return {lat: site.lat, lon: site.lon, label: `${site.code} (${site.name}, ${site.country})`}
   }
-  throw new Error(`--from: expected an IATA airport/city code (e.g. AMS) or LAT,LON in decimal degrees (e.g. 52.37,4.90), got "${s}"`)
+  throw new UsageError(`--from: expected an IATA airport/city code (e.g. AMS) or LAT,LON in decimal degrees (e.g. 52.37,4.90), got "${s}"`, 'bad-from')
 }

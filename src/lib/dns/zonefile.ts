@@ -998,16 +998,16 @@ export interface SvcbRdata {
 
 /** Decodes SVCB/HTTPS RDATA bytes; throws on malformed input. */
 export function decodeSvcb(rdata: Buffer): SvcbRdata {
-  if (rdata.length < 3) throw new Error('SVCB RDATA too short')
+  if (rdata.length < 3) throw new DataError('SVCB RDATA too short', 'bad-rdata')
   const priority = rdata.readUInt16BE(0)
   const target = packetName.decode(rdata, 2)
   let offset = 2 + packetName.decode.bytes
   const params: {key: number, value: Buffer}[] = []
   while (offset < rdata.length) {
-    if (offset + 4 > rdata.length) throw new Error('SvcParam header truncated')
+    if (offset + 4 > rdata.length) throw new DataError('SvcParam header truncated', 'bad-rdata')
     const key = rdata.readUInt16BE(offset)
     const length = rdata.readUInt16BE(offset + 2)
-    if (offset + 4 + length > rdata.length) throw new Error('SvcParam value truncated')
+    if (offset + 4 + length > rdata.length) throw new DataError('SvcParam value truncated', 'bad-rdata')
     params.push({key, value: rdata.subarray(offset + 4, offset + 4 + length)})
     offset += 4 + length
   }
@@ -1019,7 +1019,7 @@ function formatSvcParam(key: number, value: Buffer): string {
   const name = svcKeyName(key)
   switch (key) {
     case 0: {
-      if (value.length % 2) throw new Error('bad mandatory')
+      if (value.length % 2) throw new DataError('bad mandatory', 'bad-rdata')
       const keys: string[] = []
       for (let i = 0; i < value.length; i += 2) keys.push(svcKeyName(value.readUInt16BE(i)))
       return `${name}=${keys.join(',')}`
@@ -1029,7 +1029,7 @@ function formatSvcParam(key: number, value: Buffer): string {
       const ids: string[] = []
       for (let i = 0; i < value.length;) {
         const len = value[i]
-        if (i + 1 + len > value.length) throw new Error('bad alpn')
+        if (i + 1 + len > value.length) throw new DataError('bad alpn', 'bad-rdata')
         ids.push(escapeBytes(value.subarray(i + 1, i + 1 + len), true).replaceAll(',', '\\\\,'))
         i += 1 + len
       }
@@ -1042,12 +1042,12 @@ function formatSvcParam(key: number, value: Buffer): string {
     }
 
     case 3: {
-      if (value.length !== 2) throw new Error('bad port')
+      if (value.length !== 2) throw new DataError('bad port', 'bad-rdata')
       return `${name}=${value.readUInt16BE(0)}`
     }
 
     case 4: {
-      if (value.length === 0 || value.length % 4) throw new Error('bad ipv4hint')
+      if (value.length === 0 || value.length % 4) throw new DataError('bad ipv4hint', 'bad-rdata')
       const addrs: string[] = []
       for (let i = 0; i < value.length; i += 4) addrs.push([...value.subarray(i, i + 4)].join('.'))
       return `${name}=${addrs.join(',')}`
@@ -1058,7 +1058,7 @@ function formatSvcParam(key: number, value: Buffer): string {
     }
 
     case 6: {
-      if (value.length === 0 || value.length % 16) throw new Error('bad ipv6hint')
+      if (value.length === 0 || value.length % 16) throw new DataError('bad ipv6hint', 'bad-rdata')
       const addrs: string[] = []
       for (let i = 0; i < value.length; i += 16) addrs.push(ipaddr.fromByteArray([...value.subarray(i, i + 16)]).toString())
       return `${name}=${addrs.join(',')}`

@@ -1,5 +1,7 @@
 /** Base32 with the "Extended Hex" alphabet, no padding (RFC 4648 §7), as used by NSEC3 (RFC 5155 §3.3). */
 
+import {DataError} from '../errors.js'
+
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUV'
 
 /** Encode octets as unpadded upper-case base32hex. */
@@ -28,7 +30,7 @@ export function base32HexDecode(text: string): Buffer {
   let value = 0
   for (const ch of clean) {
     const v = ALPHABET.indexOf(ch)
-    if (v < 0) throw new Error(`invalid base32hex character ${JSON.stringify(ch)}`)
+    if (v < 0) throw new DataError(`invalid base32hex character ${JSON.stringify(ch)}`, 'bad-rdata')
     value = (value << 5) | v
     bits += 5
     if (bits >= 8) {

@@ -8,6 +8,7 @@
  * (RFC 5155 §9.2); a failed proof with `insecure` could not be evaluated for a reason that
  * makes the answer insecure rather than bogus (unknown NSEC3 hash, RFC 9276 iteration cap).
  */
+import {DataError} from '../errors.js'
 import {createHash} from 'node:crypto'
 import {base32HexDecode, base32HexEncode} from './base32hex.js'
 import {ancestorAt, canonicalNameWire, commonAncestor, compareNames, isSubdomain, labelCount, nameEquals, nameLabels, parentName, prependLabel, shownName} from '../dns/names.js'
@@ -209,7 +210,7 @@ export function proveNsecWildcardAnswer(qname: string, labels: number, records: 
 function saltBuffer(salt: Buffer | string): Buffer {
   if (Buffer.isBuffer(salt)) return salt
   if (salt === '' || salt === '-') return Buffer.alloc(0)
-  if (!/^(?:[0-9a-f]{2})+$/i.test(salt)) throw new Error(`invalid NSEC3 salt ${JSON.stringify(salt)}`)
+  if (!/^(?:[0-9a-f]{2})+$/i.test(salt)) throw new DataError(`invalid NSEC3 salt ${JSON.stringify(salt)}`, 'bad-rdata')
   return Buffer.from(salt, 'hex')
 }
 

@@ -5,6 +5,7 @@
  * (RFC 4035 §2.2: only DS and NSEC/NSEC3 are signed at a delegation point; glue is not signed
  * and gets no NSEC).
  */
+import {DataError, InternalError, UsageError} from '../errors.js'
 import {createECDH, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign} from 'node:crypto'
 import type {KeyObject} from 'node:crypto'
 import {base32HexEncode} from './base32hex.js'
@@ -40,24 +41,24 @@ const CURVES: Record<number, {jwk: string; ecdh?: string; size: number}> = {
 function fixedLength(b64url: string, size: number): Buffer {
   const raw = Buffer.from(b64url, 'base64url')
   if (raw.length === size) return raw
-  if (raw.length > size) throw new Error('coordinate too long')
+  if (raw.length > size) throw new DataError('coordinate too long', 'bad-dnssec-data')
   return Buffer.concat([Buffer.alloc(size - raw.length), raw])
 }
 
 /** DNSKEY public key field (RFC 3110 / RFC 6605 / RFC 8080 encoding) for a node:crypto public key. */
 export function publicKeyToDnskeyKey(algorithm: number, publicKey: KeyObject): Buffer {
   const spec = algorithmSpec(algorithm)
-  if (!spec) throw new Error(`cannot encode keys for algorithm ${algorithm}`)
+  if (!spec) throw new DataError(`cannot encode keys for algorithm ${algorithm}`, 'unsupported')
   const jwk = publicKey.export({format: 'jwk'}) as Record<string, string | undefined>
   if (spec.kind === 'rsa') {
-    if (jwk.kty !== 'RSA' || !jwk.n || !jwk.e) throw new Error(`algorithm ${algorithm} needs an RSA key`)
+    if (jwk.kty !== 'RSA' || !jwk.n || !jwk.e) throw new DataError(`algorithm ${algorithm} needs an RSA key`, 'bad-dnssec-data')
     const e = Buffer.from(jwk.e, 'base64url')
     const nBuf = Buffer.from(jwk.n, 'base64url')
     const expLen = e.length <= 255 ? Buffer.from([e.length]) : Buffer.from([0, e.length >> 8, e.length & 0xff])
     return Buffer.concat([expLen, e, nBuf])
   }
   const curve = CURVES[algorithm]!
-  if (jwk.crv !== curve.jwk || !jwk.x) throw new Error(`algorithm ${algorithm} needs a ${curve.jwk} key, got ${jwk.crv ?? jwk.kty}`)
+  if (jwk.crv !== curve.jwk || !jwk.x) throw new DataError(`algorithm ${algorithm} needs a ${curve.jwk} key, got ${jwk.crv ?? jwk.kty}`, 'bad-dnssec-data')
   if (spec.kind === 'ec') return Buffer.concat([fixedLength(jwk.x, curve.size), fixedLength(jwk.y ?? '', curve.size)])
   return fixedLength(jwk.x, curve.size)
 }
@@ -91,7 +92,7 @@ function seededKey(algorithm: 13 | 14 | 15 | 16, flags: number, seed: string | B
       // scalar out of range for the curve: try the next counter
     }
   }
-  throw new Error('could not derive a key from the seed')
+  throw new InternalError('could not derive a key from the seed')
 }
 
 /**
@@ -101,7 +102,7 @@ function seededKey(algorithm: 13 | 14 | 15 | 16, flags: number, seed: string | B
  */
 export function generateKey(algorithm: SigningAlgorithm, flags: 256 | 257 = 256, opts: GenerateKeyOptions = {}): SigningKey {
   if (opts.seed !== undefined) {
-    if (algorithm === 8 || algorithm === 10) throw new Error('seeded key generation is only available for algorithms 13, 14, 15 and 16')
+    if (algorithm === 8 || algorithm === 10) throw new UsageError('seeded key generation is only available for algorithms 13, 14, 15 and 16', 'usage')
     return seededKey(algorithm, flags, opts.seed)
   }
   let privateKey: KeyObject
@@ -119,7 +120,7 @@ export function generateKey(algorithm: SigningAlgorithm, flags: 256 | 257 = 256,
       privateKey = generateKeyPairSync('ed448').privateKey
       break
     default:
-      throw new Error(`cannot generate keys for algorithm ${String(algorithm)}`)
+      throw new DataError(`cannot generate keys for algorithm ${String(algorithm)}`, 'unsupported')
   }
   return signingKeyFromPrivateKey(algorithm, flags, privateKey)
 }
@@ -130,7 +131,7 @@ export function generateKey(algorithm: SigningAlgorithm, flags: 256 | 257 = 256,
  */
 export function importRawPrivateKey(algorithm: 13 | 14 | 15 | 16, flags: number, raw: Buffer): SigningKey {
   const curve = CURVES[algorithm]!
-  if (raw.length !== curve.size) throw new Error(`algorithm ${algorithm} private key must be ${curve.size} octets`)
+  if (raw.length !== curve.size) throw new DataError(`algorithm ${algorithm} private key must be ${curve.size} octets`, 'bad-dnssec-data')
   let jwk: Record<string, string>
   if (curve.ecdh) {
     const ecdh = createECDH(curve.ecdh)
@@ -165,10 +166,10 @@ export interface SignRrsetOptions {
 
 /** Sign an RRset, returning the RRSIG record (RFC 4034 §3.1.8.1). */
 export function signRrset(rrset: readonly Rr[], key: SigningKey, opts: SignRrsetOptions): RrsigRecord {
-  if (rrset.length === 0) throw new Error('cannot sign an empty RRset')
+  if (rrset.length === 0) throw new InternalError('cannot sign an empty RRset')
   const first = rrset[0]!
   const spec = algorithmSpec(key.algorithm)
-  if (!spec) throw new Error(`cannot sign with algorithm ${key.algorithm}`)
+  if (!spec) throw new DataError(`cannot sign with algorithm ${key.algorithm}`, 'unsupported')
   const originalTTL = opts.originalTtl ?? Math.min(...rrset.map(r => r.ttl ?? 0))
   const sigData: Omit<RrsigData, 'signature'> = {
     typeCovered: packetTypeName(first.type), algorithm: key.algorithm, labels: opts.labels ?? rrsigLabelCount(first.name),
@@ -237,7 +238,7 @@ export function signZone(origin: string, records: readonly Rr[], opts: SignZoneO
   const input: Rr[] = []
   for (const r of records) {
     if (GENERATED.some(t => sameType(r.type, t))) continue
-    if (!isSubdomain(r.name, apex)) throw new Error(`record ${r.name}/${r.type} is outside zone ${apex}`)
+    if (!isSubdomain(r.name, apex)) throw new UsageError(`record ${r.name}/${r.type} is outside zone ${apex}`, 'bad-zone-file')
     input.push({...r, class: r.class ?? 'IN'})
   }
   const soa = input.find(r => sameType(r.type, 'SOA') && nameEquals(r.name, apex)) as Rr<{minimum?: number}> | undefined
@@ -310,7 +311,7 @@ export function signZone(origin: string, records: readonly Rr[], opts: SignZoneO
       const hash = nsec3HashRaw(name, nsec3.salt, nsec3.iterations)
       const key = hash.toString('hex')
       const prev = entries.get(key)
-      if (prev && !nameEquals(prev.name, name)) throw new Error(`NSEC3 hash collision between ${prev.name} and ${name}`)
+      if (prev && !nameEquals(prev.name, name)) throw new DataError(`NSEC3 hash collision between ${prev.name} and ${name}`, 'bad-dnssec-data')
       if (!prev || prev.types.length === 0) entries.set(key, {name, hash, types: sortTypes(types)})
     }
     for (const node of authoritative) {

@@ -6,6 +6,7 @@
  * yields the distinct code `unsupported-algorithm`, which makes a zone insecure rather than
  * bogus (RFC 4035 §5.2).
  */
+import {DataError, InternalError} from '../errors.js'
 import {createPublicKey, verify as cryptoVerify} from 'node:crypto'
 import type {KeyObject} from 'node:crypto'
 import {ancestorAt, canonicalNameWire, isSubdomain, nameEquals, nameLabels, prependLabel, rrsigLabelCount, shownName} from '../dns/names.js'
@@ -99,15 +100,15 @@ export function algorithmSpec(algorithm: number): Readonly<AlgSpec> | undefined 
 
 /** Split an RFC 3110 RSA public key into exponent and modulus. */
 export function parseRsaPublicKey(key: Buffer): {exponent: Buffer; modulus: Buffer} {
-  if (key.length < 1) throw new Error('empty RSA key')
+  if (key.length < 1) throw new DataError('empty RSA key', 'bad-dnssec-data')
   let expLen = key[0]!
   let off = 1
   if (expLen === 0) {
-    if (key.length < 3) throw new Error('truncated RSA exponent length')
+    if (key.length < 3) throw new DataError('truncated RSA exponent length', 'bad-dnssec-data')
     expLen = key.readUInt16BE(1)
     off = 3
   }
-  if (expLen === 0 || off + expLen >= key.length) throw new Error('RSA key too short for its exponent length')
+  if (expLen === 0 || off + expLen >= key.length) throw new DataError('RSA key too short for its exponent length', 'bad-dnssec-data')
   const exponent = key.subarray(off, off + expLen)
   let modulus = key.subarray(off + expLen)
   while (modulus.length > 1 && modulus[0] === 0) modulus = modulus.subarray(1)
@@ -123,7 +124,7 @@ const keyCache = new Map<string, KeyObject>()
  */
 export function dnskeyToPublicKey(dnskey: DnskeyData): KeyObject {
   const spec = ALGS[dnskey.algorithm]
-  if (!spec) throw new Error(`unsupported algorithm ${algorithmLabel(dnskey.algorithm)}`)
+  if (!spec) throw new DataError(`unsupported algorithm ${algorithmLabel(dnskey.algorithm)}`, 'unsupported')
   const cacheKey = `${dnskey.algorithm}:${dnskey.key.toString('base64')}`
   const cached = keyCache.get(cacheKey)
   if (cached) return cached
@@ -131,17 +132,17 @@ export function dnskeyToPublicKey(dnskey: DnskeyData): KeyObject {
   if (spec.kind === 'rsa') {
     const {exponent, modulus} = parseRsaPublicKey(dnskey.key)
     const bits = modulus.length * 8
-    if (bits < 512 || bits > 4096) throw new Error(`RSA modulus of ${bits} bits outside 512..4096 (RFC 3110)`)
+    if (bits < 512 || bits > 4096) throw new DataError(`RSA modulus of ${bits} bits outside 512..4096 (RFC 3110)`, 'bad-dnssec-data')
     jwk = {kty: 'RSA', n: modulus.toString('base64url'), e: exponent.toString('base64url')}
   } else if (spec.kind === 'ec') {
-    if (dnskey.key.length !== spec.keyLength) throw new Error(`${spec.curve} key must be ${spec.keyLength} octets, got ${dnskey.key.length}`)
+    if (dnskey.key.length !== spec.keyLength) throw new DataError(`${spec.curve} key must be ${spec.keyLength} octets, got ${dnskey.key.length}`, 'bad-dnssec-data')
     const half = spec.keyLength / 2
     jwk = {
       kty: 'EC', crv: spec.curve!,
       x: dnskey.key.subarray(0, half).toString('base64url'), y: dnskey.key.subarray(half).toString('base64url'),
     }
   } else {
-    if (dnskey.key.length !== spec.keyLength) throw new Error(`${spec.curve} key must be ${spec.keyLength} octets, got ${dnskey.key.length}`)
+    if (dnskey.key.length !== spec.keyLength) throw new DataError(`${spec.curve} key must be ${spec.keyLength} octets, got ${dnskey.key.length}`, 'bad-dnssec-data')
     jwk = {kty: 'OKP', crv: spec.curve!, x: dnskey.key.toString('base64url')}
   }
   const key = createPublicKey({key: jwk, format: 'jwk'})
@@ -180,9 +181,9 @@ export function signedOwnerName(owner: string, labels: number): string | null {
  * expansions, the wildcard owner.
  */
 export function signedData(rrset: readonly Rr[], sig: Omit<RrsigData, 'signature'>, owner?: string): Buffer {
-  if (rrset.length === 0) throw new Error('empty RRset')
+  if (rrset.length === 0) throw new InternalError('empty RRset')
   const signedOwner = owner ?? signedOwnerName(rrset[0]!.name, sig.labels)
-  if (signedOwner === null) throw new Error('RRSIG Labels field exceeds the owner name label count')
+  if (signedOwner === null) throw new DataError('RRSIG Labels field exceeds the owner name label count', 'bad-dnssec-data')
   const ownerWire = canonicalNameWire(signedOwner)
   const head = Buffer.alloc(10)
   const parts: Buffer[] = [rrsigRdataHeader(sig)]

@@ -7,6 +7,7 @@
  *
  * Pure: no I/O, deterministic for a given input (the permutation test uses a seeded PRNG).
  */
+import {InternalError} from '../errors.js'
 import type {EcsStatus} from './compliance.js'
 import {addressToBigInt, compareSubnets, familyOf, parseAddress} from '../net/cidr.js'
 
@@ -192,7 +193,7 @@ const USABLE_RCODES = new Set(['NOERROR', 'NXDOMAIN'])
  * @throws Error for negative counts or k > n.
  */
 export function wilson(k: number, n: number, z = 1.96): [number, number] {
-  if (!(n >= 0) || !(k >= 0) || k > n) throw new Error(`wilson: need 0 <= k <= n, got k=${k} n=${n}`)
+  if (!(n >= 0) || !(k >= 0) || k > n) throw new InternalError(`wilson: need 0 <= k <= n, got k=${k} n=${n}`)
   if (n === 0) return [0, 1]
   const p = k / n
   const z2 = z * z

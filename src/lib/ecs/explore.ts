@@ -15,6 +15,7 @@
  * ex.map() // [{cidr: '198.51.100.0/23', answers: [...]}, ...]
  * ```
  */
+import {InternalError, UsageError} from '../errors.js'
 import {FAMILY_BITS, type Family, addressToBigInt, bigIntToAddress, parseSubnet, rangeToCidrs} from '../net/cidr.js'
 import {sortAnswers} from './analysis.js'
 
@@ -148,17 +149,17 @@ export class Explorer {
     this.rangePrefix = r.sourcePrefix
     this.trustScope = options.trustScope ?? true
     const maxQueries = options.maxQueries ?? 256
-    if (!Number.isInteger(maxQueries) || maxQueries < 0) throw new Error(`maxQueries must be a non-negative integer, got ${maxQueries}`)
+    if (!Number.isInteger(maxQueries) || maxQueries < 0) throw new UsageError(`maxQueries must be a non-negative integer, got ${maxQueries}`, 'ecs-limits')
     this.maxQueries = maxQueries
     const minPrefix = options.minPrefix ?? (r.family === 1 ? 24 : 56)
     if (!Number.isInteger(minPrefix) || minPrefix < 0 || minPrefix > this.bits) {
-      throw new Error(`minPrefix must be an integer between 0 and ${this.bits}, got ${minPrefix}`)
+      throw new UsageError(`minPrefix must be an integer between 0 and ${this.bits}, got ${minPrefix}`, 'ecs-limits')
     }
     this.minPrefix = Math.max(minPrefix, this.rangePrefix)
     const defaultStart = this.trustScope ? this.rangePrefix : Math.min(this.rangePrefix + 4, this.minPrefix)
     const startPrefix = options.startPrefix ?? defaultStart
     if (!Number.isInteger(startPrefix) || startPrefix < 0 || startPrefix > this.bits) {
-      throw new Error(`startPrefix must be an integer between 0 and ${this.bits}, got ${startPrefix}`)
+      throw new UsageError(`startPrefix must be an integer between 0 and ${this.bits}, got ${startPrefix}`, 'ecs-limits')
     }
     this.startPrefix = Math.min(Math.max(startPrefix, this.rangePrefix), this.minPrefix)
     const size = 1n << BigInt(this.bits - this.rangePrefix)
@@ -329,7 +330,7 @@ export class Explorer {
       } catch {}
     }
     const block = this.outstanding.get(key)
-    if (!block) throw new Error(`report for ${subnet}, which is not an outstanding query of this explorer`)
+    if (!block) throw new InternalError(`report for ${subnet}, which is not an outstanding query of this explorer`)
     this.outstanding.delete(key)
     return block
   }

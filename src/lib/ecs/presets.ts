@@ -5,7 +5,7 @@
  * `source` and `method` fields.
  */
 import fs from 'node:fs'
-import {UsageError} from '../errors.js'
+import {InternalError, UsageError} from '../errors.js'
 import {type Family, parseSubnet, subnetContains} from '../net/cidr.js'
 
 /** One address family's entry of a country. */
@@ -68,7 +68,7 @@ const ALIASES: Record<string, string> = {UK: 'GB', EL: 'GR'}
 let cache: PrefixTable | undefined
 
 function badTable(why: string): never {
-  throw new Error(`data/ecs/prefixes.json: ${why}`)
+  throw new InternalError(`data/ecs/prefixes.json: ${why}`)
 }
 
 function compile(raw: unknown): PrefixTable {

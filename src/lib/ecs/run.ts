@@ -253,8 +253,8 @@ export class QueryScheduler {
     qps: number,
     private readonly concurrency: number,
   ) {
-    if (!(qps > 0)) throw new Error(`qps must be positive, got ${qps}`)
-    if (!(concurrency >= 1)) throw new Error(`concurrency must be at least 1, got ${concurrency}`)
+    if (!(qps > 0)) throw new UsageError(`qps must be positive, got ${qps}`, 'ecs-limits')
+    if (!(concurrency >= 1)) throw new UsageError(`concurrency must be at least 1, got ${concurrency}`, 'ecs-limits')
     this.interval = 1000 / qps
   }
 

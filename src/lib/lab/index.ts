@@ -16,7 +16,7 @@
  * await lab.stop()
  * ```
  */
-import {UsageError} from '../errors.js'
+import {NetworkError, UsageError} from '../errors.js'
 import type dnsPacket from 'dns-packet'
 
 import {formatRecord, type Rr} from '../dns/zonefile.js'
@@ -222,7 +222,7 @@ class RunningLab implements Lab {
   async start(opts: StartLabOptions): Promise<void> {
     const world = this.world
     const {errors} = checkWorld(world)
-    if (errors.length > 0) throw new Error(`dnsx lab: the world is inconsistent: ${errors.join('; ')}`)
+    if (errors.length > 0) throw new UsageError(`dnsx lab: the world is inconsistent: ${errors.join('; ')}`, 'bad-zone-file')
     if (opts.site !== undefined) this.setSite(opts.site)
     const seed = opts.seed ?? 1
     this.dnssec = prepareDnssec(world, {seed})
@@ -337,7 +337,7 @@ class RunningLab implements Lab {
       try {
         server = await startNanoServer(handler, {host: t.address, port, sleep: opts.sleep})
       } catch (error) {
-        throw new Error(`dnsx lab: cannot listen on ${t.address} port ${port}: ${bindFailure(error)}`)
+        throw new NetworkError(`dnsx lab: cannot listen on ${t.address} port ${port}: ${bindFailure(error)}`, 'lab-start')
       }
 
       this.listeners.push(server)

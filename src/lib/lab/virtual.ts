@@ -7,6 +7,7 @@
  * (the documentation ranges are sometimes used on real networks) is refused, and `--configure-lo`
  * changes nothing unless the process is root in a network namespace that has nothing but loopback.
  */
+import {UsageError} from '../errors.js'
 import {spawnSync} from 'node:child_process'
 import {accessSync, constants} from 'node:fs'
 import net from 'node:net'
@@ -96,14 +97,14 @@ function findIp(): string {
     } catch {}
   }
 
-  throw new Error('--configure-lo needs the ip command (iproute2)')
+  throw new UsageError('--configure-lo needs the ip command (iproute2)', 'configure-lo')
 }
 
 function runIp(ip: string, batch: string[]): void {
   if (batch.length === 0) return
   const r = spawnSync(ip, ['-batch', '-'], {input: `${batch.join('\n')}\n`, encoding: 'utf8'})
-  if (r.error) throw new Error(`ip: ${r.error.message}`)
-  if (r.status !== 0) throw new Error(`ip -batch failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}`)
+  if (r.error) throw new UsageError(`ip: ${r.error.message}`, 'configure-lo')
+  if (r.status !== 0) throw new UsageError(`ip -batch failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}`, 'configure-lo')
 }
 
 /**
@@ -114,7 +115,7 @@ export function configureLoopback(addresses: string[]): string[] {
   const ip = findIp()
   runIp(ip, ['link set lo up'])
   const {missing, elsewhere} = locateAddresses(addresses)
-  if (elsewhere.length > 0) throw new Error(`${elsewhere[0].address} is on ${elsewhere[0].iface}, not loopback`)
+  if (elsewhere.length > 0) throw new UsageError(`${elsewhere[0].address} is on ${elsewhere[0].iface}, not loopback`, 'configure-lo')
   runIp(ip, missing.map((a) => (net.isIPv6(a) ? `addr add ${a}/128 dev lo nodad` : `addr add ${a}/32 dev lo`)))
   return missing
 }

@@ -3,6 +3,7 @@
  * HTTPS listener on loopback per virtual address, so the page can say which virtual address the
  * client connected to. HTTPS uses the pre-generated self-signed certificate in data/lab/tls.
  */
+import {InternalError} from '../errors.js'
 import {existsSync, readFileSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
@@ -21,7 +22,7 @@ export function labDataDir(): string {
     dir = parent
   }
 
-  throw new Error('dnsx lab: data/lab/tls not found next to the package')
+  throw new InternalError('dnsx lab: data/lab/tls not found next to the package')
 }
 
 /** The lab's self-signed certificate and key (PEM). */

@@ -6,7 +6,7 @@
  * All address work goes through `ipaddr.js` (strict parsing, masks, RFC 5952 text).
  */
 import ipaddr from 'ipaddr.js'
-import {UsageError} from '../errors.js'
+import {InternalError, UsageError} from '../errors.js'
 
 /** ECS address family code (RFC 7871 §6 uses the IANA address family numbers): 1 = IPv4, 2 = IPv6. */
 export type Family = 1 | 2
@@ -160,7 +160,7 @@ export function addressToBigInt(address: string | ipaddr.IPv4 | ipaddr.IPv6): bi
 /** Inverse of {@link addressToBigInt}. */
 export function bigIntToAddress(value: bigint, family: Family): string {
   const len = family === 1 ? 4 : 16
-  if (value < 0n || value >= 1n << BigInt(len * 8)) throw new Error(`address value out of range for ${family === 1 ? 'IPv4' : 'IPv6'}`)
+  if (value < 0n || value >= 1n << BigInt(len * 8)) throw new InternalError(`address value out of range for ${family === 1 ? 'IPv4' : 'IPv6'}`)
   const bytes: number[] = new Array(len)
   let v = value
   for (let i = len - 1; i >= 0; i--) {
@@ -214,7 +214,7 @@ export function subnetContains(cidr: string, address: string): boolean {
 export function splitSubnet(cidr: string): [string, string] {
   const s = parseSubnet(cidr, {requirePrefix: true})
   const bits = FAMILY_BITS[s.family]
-  if (s.sourcePrefix >= bits) throw new Error(`cannot split ${s.cidr}: it is a single address`)
+  if (s.sourcePrefix >= bits) throw new UsageError(`cannot split ${s.cidr}: it is a single address`, 'bad-subnet')
   const p = s.sourcePrefix + 1
   const lo = addressToBigInt(s.address)
   const hi = lo + (1n << BigInt(bits - p))

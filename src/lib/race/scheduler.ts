@@ -27,6 +27,7 @@
  * - Inputs after `done` produce no outputs (late results of cancelled attempts, late timers); late
  *   DNS answers are still recorded.
  */
+import {InternalError} from '../errors.js'
 import {type Family, interleaveFamilies, other, parseAddress, weave} from './rfc6724.js'
 
 /** RFC 8305's recommended defaults, in milliseconds. */
@@ -291,13 +292,13 @@ export class HappyEyeballs {
     this.nowMs = nowMs
     const out: Output[] = []
     if (input.kind === 'start') {
-      if (this.phase !== 'idle') throw new Error('the race has already started')
+      if (this.phase !== 'idle') throw new InternalError('the race has already started')
       this.phase = 'resolving'
       this.startMs = nowMs
       if (this.timeoutMs !== null) this.arm(out, nowMs + this.timeoutMs, 'overall-timeout')
       return out
     }
-    if (this.phase === 'idle') throw new Error(`got ${input.kind} before start`)
+    if (this.phase === 'idle') throw new InternalError(`got ${input.kind} before start`)
     switch (input.kind) {
       case 'dns':
         this.onDns(out, input)
@@ -377,7 +378,7 @@ export class HappyEyeballs {
 
   private onAttemptResult(out: Output[], input: Extract<Input, {kind: 'attempt-result'}>): void {
     const rec = this.log.find((r) => r.id === input.id)
-    if (!rec) throw new Error(`unknown attempt id ${input.id}`)
+    if (!rec) throw new InternalError(`unknown attempt id ${input.id}`)
     if (rec.outcome !== null) return // already ended: cancelled, or a duplicate report
     this.inFlight.delete(rec.id)
     rec.endMs = this.nowMs
