@@ -8,7 +8,7 @@
  */
 import type {LabDescription} from '../lab/index.js'
 import {parseAddress} from './catalogue.js'
-import type {IdentityBook} from './probe.js'
+import type {IdentityBook} from './model.js'
 
 function key(address: string): string {
   return parseAddress(address)?.toNormalizedString() ?? address

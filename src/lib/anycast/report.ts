@@ -6,7 +6,7 @@ import {expectation, listOrNone, type ExpectationResult} from '../expect.js'
 import {lookupSite, normaliseCode, type SiteLookup} from './catalogue.js'
 import {SAME_SITE_KM} from './decode.js'
 import {greatCircleKm, type FromPoint} from './physics.js'
-import type {ClientRegionJson, ProbeEvent, ProbeRun, TargetResult} from './probe.js'
+import type {ClientRegionJson, ProbeEvent, ProbeRun, TargetResult} from './model.js'
 
 export interface AnycastReport {
   settings: {

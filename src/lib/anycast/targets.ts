@@ -15,7 +15,7 @@ import {makeQuestion} from '../dns/message.js'
 import {canonicalName, fqdn, validateName} from '../dns/names.js'
 import type {Endpoint} from '../dns/transport.js'
 import {NetworkError, UsageError} from '../errors.js'
-import type {ProbeTarget} from './probe.js'
+import type {ProbeTarget} from './model.js'
 
 export interface RootHintLike {
   name: string

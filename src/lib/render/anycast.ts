@@ -8,7 +8,7 @@ import chalk from 'chalk'
 import {BORDERLESS, loadTable} from './table.js'
 import {KM_PER_MS_RTT} from '../anycast/physics.js'
 import type {AnycastReport} from '../anycast/report.js'
-import type {ProbeEvent, ProbeIdentity, TargetResult} from '../anycast/probe.js'
+import type {ProbeEvent, ProbeIdentity, TargetResult} from '../anycast/model.js'
 
 /** RTT with a precision that suits its size. */
 export function fmtMs(x: number | null): string {

@@ -10,7 +10,7 @@ import AjvModule from 'ajv'
 import AnycastProbe from '../../../src/commands/anycast-probe.js'
 import {startLab, type LabDescription} from '../../../src/lib/lab/index.js'
 import {greatCircleKm, lookupSite, maxDistanceKm, matchSoftware} from '../../../src/lib/anycast/index.js'
-import {PLAUSIBILITY_MARGIN_KM} from '../../../src/lib/anycast/probe.js'
+import {PLAUSIBILITY_MARGIN_KM} from '../../../src/lib/anycast/model.js'
 import {labIdentityBook} from '../../../src/lib/anycast/lab.js'
 import {ROOT} from '../../helpers/cli.js'
 

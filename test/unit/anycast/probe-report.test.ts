@@ -4,7 +4,8 @@
  */
 import {describe, expect, it} from 'vitest'
 import {anycastExpectations, buildReport, nothingAnswered, parseExpectedSite, watchEventJson} from '../../../src/lib/anycast/report.js'
-import {clientRegion, summarizeTarget, type ProbeEvent, type ProbeTarget, type Sample} from '../../../src/lib/anycast/probe.js'
+import {clientRegion, summarizeTarget} from '../../../src/lib/anycast/summary.js'
+import type {ProbeEvent, ProbeTarget, Sample} from '../../../src/lib/anycast/model.js'
 import {renderWatchEvent} from '../../../src/lib/render/anycast.js'
 import {parseFrom} from '../../../src/lib/anycast/physics.js'
 

@@ -8,12 +8,14 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {DnsClient} from '../../../src/lib/dns/client.js'
 import {parseFrom} from '../../../src/lib/anycast/physics.js'
-import {clientRegion, probeTargets, summarizeTarget, type ProbeEvent, type ProbeOptions, type Sample} from '../../../src/lib/anycast/probe.js'
+import {probeTargets} from '../../../src/lib/anycast/probe.js'
+import {clientRegion, summarizeTarget} from '../../../src/lib/anycast/summary.js'
+import type {ProbeEvent, ProbeOptions, Sample} from '../../../src/lib/anycast/model.js'
 import {startFakeServer, type FakeServer, type Handler} from '../../helpers/fake-server.js'
 import type {Clock} from '../../../src/lib/clock.js'
 import type {Exchange, ExchangeOptions} from '../../../src/lib/dns/client.js'
 import type {DnsMessage} from '../../../src/lib/dns/message.js'
-import type {ProbeClient, ProbeTarget} from '../../../src/lib/anycast/probe.js'
+import type {ProbeClient, ProbeTarget} from '../../../src/lib/anycast/model.js'
 import {answerFor, type Action} from '../../helpers/fake-server.js'
 
 /** Sleeps resolve at once and move time forward: schedules run instantly, deterministically. */
