@@ -7,7 +7,7 @@
 import ipaddr from 'ipaddr.js'
 
 import {typeName} from '../dns/types.js'
-import {Zone} from './authority.js'
+import {Zone} from './zone.js'
 import {isSubdomain, shownName} from '../dns/names.js'
 import type {World} from './world.js'
 

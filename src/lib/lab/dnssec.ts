@@ -16,7 +16,7 @@
  */
 import {parseZoneFile, type Rr} from '../dns/zonefile.js'
 import {generateKey, makeDs, signZone, type SigningKey} from '../dnssec/sign.js'
-import type {AnswerPolicy} from './authority.js'
+import type {AnswerPolicy} from './zone.js'
 import {isSubdomain, labelCount, shownName} from '../dns/names.js'
 import type {World} from './world.js'
 

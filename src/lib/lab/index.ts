@@ -21,7 +21,7 @@ import type dnsPacket from 'dns-packet'
 
 import {formatRecord, type Rr} from '../dns/zonefile.js'
 
-import {Zone} from './authority.js'
+import {Zone} from './zone.js'
 import {addressKey, checkWorld} from './check.js'
 import {prepareDnssec, type DnssecSetup} from './dnssec.js'
 import {startNanoServer, type NanoServer, type QueryContext, type Reply} from './nanoserver.js'

@@ -12,7 +12,8 @@ import {decodeEcs, encodeEcs, OPTION} from '../dns/edns.js'
 
 import type {Rr} from '../dns/zonefile.js'
 import {packetTypeName, typeName} from '../dns/types.js'
-import {FLAG_AA, FLAG_CD, FLAG_RD, RCODE, findOpt, readEdns, type ServerIdentity} from './authority.js'
+import type {ServerIdentity} from './authority.js'
+import {FLAG_AA, FLAG_CD, FLAG_RD, RCODE, findOpt, readEdns} from './wire.js'
 import {isSubdomain, shownName} from '../dns/names.js'
 
 /** How the resolver reaches name servers: one query in, the server's response (or null) out. */

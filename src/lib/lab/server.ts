@@ -8,7 +8,9 @@ import {Buffer} from 'node:buffer'
 import dnsPacket from 'dns-packet'
 
 import {parseZoneFile} from '../dns/zonefile.js'
-import {Authority, type AuthorityQuirks, type ServerIdentity, truncateForUdp, udpLimit, type Zone} from './authority.js'
+import {Authority, type AuthorityQuirks, type ServerIdentity} from './authority.js'
+import {truncateForUdp, udpLimit} from './wire.js'
+import type {Zone} from './zone.js'
 import type {QueryContext, Reply} from './nanoserver.js'
 import type {ServerBehaviour} from './world.js'
 

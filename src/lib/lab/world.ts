@@ -15,7 +15,7 @@
  * Every item says what it demonstrates; the intentionally broken delegations are listed in
  * `broken` (the world check in check.ts must find a problem for each of them, and for nothing else).
  */
-import type {AnswerPolicy} from './authority.js'
+import type {AnswerPolicy} from './zone.js'
 
 /** One zone's contents: zone-file text relative to `origin` (`$TTL` inside, 3600 otherwise). */
 export interface WorldZone {

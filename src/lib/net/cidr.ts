@@ -283,3 +283,17 @@ export function subnetNote(s: ParsedSubnet, flag = '--subnet'): string | null {
   if (s.hostBitsCleared) return `${flag} ${s.input} had host bits set; sending ${s.cidr} (RFC 7871 §6: bits past the source prefix must be zero)`
   return null
 }
+
+/** Number of leading bits two addresses of one family (as bytes) share. */
+export function commonPrefixLength(a: number[], b: number[]): number {
+  let bits = 0
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ^ b[i]
+    if (x === 0) {
+      bits += 8
+      continue
+    }
+    return bits + Math.clz32(x) - 24
+  }
+  return bits
+}

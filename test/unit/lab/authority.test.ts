@@ -1,7 +1,9 @@
 import dnsPacket from 'dns-packet'
 import {describe, expect, it} from 'vitest'
 
-import {Authority, truncateForUdp, udpLimit, Zone} from '../../../src/lib/lab/authority.js'
+import {Authority} from '../../../src/lib/lab/authority.js'
+import {truncateForUdp, udpLimit} from '../../../src/lib/lab/wire.js'
+import {Zone} from '../../../src/lib/lab/zone.js'
 import {seededRandom} from '../../../src/lib/lab/server.js'
 import {decode, type Decoded, makeQuery} from './helpers.js'
 

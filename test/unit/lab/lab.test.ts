@@ -4,7 +4,7 @@ import https from 'node:https'
 import dnsPacket from 'dns-packet'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {Zone} from '../../../src/lib/lab/authority.js'
+import {Zone} from '../../../src/lib/lab/zone.js'
 import {startLab, type Lab} from '../../../src/lib/lab/index.js'
 import {ServerRuntime} from '../../../src/lib/lab/server.js'
 import {labTlsCredentials} from '../../../src/lib/lab/web.js'

@@ -1,0 +1,104 @@
+/**
+ * The lab servers' view of the wire: rcodes and header flags, the query's EDNS (version,
+ * payload, DO, NSID, ECS through dns/edns.ts), and fitting a response into a UDP payload.
+ */
+import {Buffer} from 'node:buffer'
+import type dnsPacket from 'dns-packet'
+import {packetLength, type Packet} from '../dns/message.js'
+import {decodeEcs} from '../dns/edns.js'
+import ipaddr from 'ipaddr.js'
+import {maskBytes} from '../net/cidr.js'
+
+/** Decoded EDNS of a query. */
+export interface QueryEdns {
+  version: number
+  udpPayload: number
+  do: boolean
+  nsid: boolean
+  ecs?: {family: number, sourcePrefix: number, scopePrefix: number, address: ipaddr.IPv4 | ipaddr.IPv6} | 'malformed'
+}
+
+/** Rcode values and header flags shared by the lab's servers and its resolver. */
+export const RCODE = {NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, YXDOMAIN: 6, BADVERS: 16} as const
+export const FLAG_AA = 0x0400
+export const FLAG_RD = 0x0100
+export const FLAG_CD = 0x0010
+export const OPCODE_MASK = 0x7800
+export const DNSSEC_OK = 0x8000
+
+type OptRecord = {
+  name: string
+  type: 'OPT'
+  udpPayloadSize?: number
+  ednsVersion?: number
+  extendedRcode?: number
+  flags?: number
+  options?: {code: number | string, data?: Buffer, [key: string]: unknown}[]
+}
+
+/** The OPT record of a message, if any. */
+export function findOpt(packet: dnsPacket.Packet): OptRecord | undefined {
+  return (packet.additionals ?? []).find((rr) => rr.type === 'OPT') as OptRecord | undefined
+}
+
+function optionCode(code: number | string): number {
+  if (typeof code === 'number') return code
+  const named: Record<string, number> = {NSID: 3, CLIENT_SUBNET: 8, COOKIE: 10, PADDING: 12}
+  return named[code.toUpperCase()] ?? (/_(\d+)$/.test(code) ? Number(/_(\d+)$/.exec(code)![1]) : -1)
+}
+
+/** Reads the EDNS of a query: version, payload size, DO, NSID request and the ECS option. */
+export function readEdns(query: dnsPacket.Packet): QueryEdns | undefined {
+  const opt = findOpt(query)
+  if (!opt) return undefined
+  const edns: QueryEdns = {
+    version: opt.ednsVersion ?? 0,
+    udpPayload: opt.udpPayloadSize ?? 512,
+    do: ((opt.flags ?? 0) & DNSSEC_OK) !== 0,
+    nsid: false,
+  }
+  for (const option of opt.options ?? []) {
+    const code = optionCode(option.code)
+    if (code === 3) edns.nsid = true
+    if (code === 8) edns.ecs = parseEcsOption(option)
+  }
+
+  return edns
+}
+
+/** The query's ECS option, decoded by the one ECS codec (dns/edns.ts); host bits beyond the source are masked. */
+function parseEcsOption(option: {data?: Buffer}): QueryEdns['ecs'] {
+  const ecs = option.data ? decodeEcs(option.data) : null
+  // Unknown family, prefixes too long, or an address of the wrong length: FORMERR (RFC 7871 §7.1.1).
+  if (!ecs || ecs.problems.some((p) => !/bits set beyond/.test(p))) return 'malformed'
+  const size = ecs.family === 1 ? 4 : 16
+  const masked = maskBytes(ipaddr.parse(ecs.address).toByteArray().slice(0, size), ecs.sourcePrefix)
+  const address = ecs.family === 1 ? new ipaddr.IPv4(masked) : new ipaddr.IPv6(masked)
+  return {family: ecs.family, sourcePrefix: ecs.sourcePrefix, scopePrefix: ecs.scopePrefix, address}
+}
+
+
+/**
+ * Fits a response into a UDP payload of `limit` bytes: unchanged when it fits, else TC=1 with
+ * the answer, authority and additional sections emptied (only the OPT record kept).
+ */
+export function truncateForUdp(response: dnsPacket.Packet, limit: number): {packet: dnsPacket.Packet, truncated: boolean} {
+  if (packetLength(response as Packet) <= limit) return {packet: response, truncated: false}
+  return {
+    packet: {
+      ...response,
+      flags: (response.flags ?? 0) | 0x0200,
+      answers: [],
+      authorities: [],
+      additionals: (response.additionals ?? []).filter((rr) => rr.type === 'OPT'),
+    },
+    truncated: true,
+  }
+}
+
+/** The UDP payload a response may use: the client's EDNS size (at most `serverMax`), else 512. */
+export function udpLimit(query: dnsPacket.Packet, serverMax = 1232): number {
+  const edns = readEdns(query)
+  if (!edns) return 512
+  return Math.max(512, Math.min(edns.udpPayload, serverMax))
+}
