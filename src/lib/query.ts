@@ -37,7 +37,7 @@ export interface RecordJson {
 }
 
 /** The JSON shape of `dnsx query --json` (documented in README and schemas/query.json). */
-export interface QueryResult {
+export interface QueryResult extends Pick<Exchange, 'transport' | 'transportReason' | 'ednsFallback' | 'rttMs' | 'totalMs' | 'retries'> {
   query: {name: string, type: string, class: string, server: {address: string, port: number, input?: string}, rd: boolean, tcp: boolean, edns: boolean, dnssec: boolean, nsid: boolean, subnet: string | null}
   status: 'ok' | 'error'
   rcode: string | null
@@ -56,12 +56,6 @@ export interface QueryResult {
     options: {code: number, name: string, hex: string}[]
     ede: {code: number, text: string}[]
   } | null
-  transport: 'udp' | 'tcp'
-  transportReason: string
-  ednsFallback: boolean
-  rttMs: number
-  totalMs: number
-  retries: number
   bytes: {sent: number, received: number}
   ignored: {count: number, reasons: string[]}
   wire: {query: string, reply: string | null}

@@ -7,9 +7,10 @@ import {describe, expect, it} from 'vitest'
 
 import {
   formatName, formatRdata, formatRecord, parseRecord, parseZoneFile,
-  ZoneFileError, type Rr,
+  ZoneFileError,
 } from '../../src/lib/dns/zonefile.js'
 import {typeName} from '../../src/lib/dns/types.js'
+import type {Rr} from '../../src/lib/dns/record.js'
 
 const NAMED_ROOT = fileURLToPath(new URL('../../data/named.root', import.meta.url))
 

@@ -22,8 +22,8 @@ export type CodeSystem = 'iata' | 'iata-metro' | 'unlocode' | `private:${string}
 /** Kind of a site-table entry. */
 export type SiteKind = 'iata' | 'iata-metro' | 'unlocode' | 'private'
 
-/** One row of `sites.json`. */
-export interface SiteRecord {
+/** A site as reported to callers. */
+export interface SiteInfo {
   /** The code as the table writes it: "AMS", "LON", "DE HAM", "BEI". */
   code: string
   /** City (or place) name. */
@@ -33,6 +33,10 @@ export interface SiteRecord {
   lat: number
   lon: number
   kind: SiteKind
+}
+
+/** One row of `sites.json`. */
+export interface SiteRecord extends SiteInfo {
   /** Private tables only: which operator's table ("netnod", "droot"). */
   table?: string
   /** UN/LOCODE rows: the IATA code whose city, name and coordinates were used. */
@@ -40,16 +44,6 @@ export interface SiteRecord {
   /** false when the row is an inference that could not be checked. */
   verified?: boolean
   note?: string
-}
-
-/** A site as reported to callers. */
-export interface SiteInfo {
-  code: string
-  name: string
-  country: string
-  lat: number
-  lon: number
-  kind: SiteKind
 }
 
 /** Result of {@link lookupSite}: the site plus how sure the table is about it. */

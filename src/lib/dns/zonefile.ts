@@ -1,36 +1,22 @@
 /**
- * DNS zone-file presentation format (RFC 1035 §5, RFC 3597, RFC 4034, RFC 5155, RFC 9460):
- * parsing master-file text into resource records and formatting records back the way dig prints them.
+ * The one zone-file reader and writer of dnsx (RFC 1035 §5, RFC 3597, RFC 4034, RFC 5155,
+ * RFC 9460): master-file text (zones, root hints, trust anchors) into records of the one record
+ * model (dns/record.ts), and records back into text the way dig prints them.
  *
- * Records use dns-packet's answer shape so they can be encoded as they are: names are absolute
- * without the trailing dot (the root is `.`), `type` is dns-packet's name for the type (`A`,
- * `NSEC3PARAM`, and `UNKNOWN_65` for HTTPS, which dns-packet 5.6 does not name), and `data` is what
- * `dnsPacket.decode` would produce for the same wire bytes: a string for A/AAAA/NS/CNAME/DNAME/PTR,
- * an array of Buffers for TXT, an object for MX, SOA, SRV, CAA, DS, DNSKEY, RRSIG, NSEC, NSEC3,
- * HINFO, TLSA, SSHFP, NAPTR and RP, and the raw RDATA Buffer for every type dns-packet has no codec
- * for (NSEC3PARAM, SVCB, HTTPS, CDS, CDNSKEY, SPF, unknown types).
+ * Records read here: names absolute without the trailing dot (the root is `.`); `type` in
+ * dns-packet's spelling (`UNKNOWN_65` for HTTPS), which dns/types.ts and dns/record.ts accept
+ * like the mnemonic; `data` in record.ts's shapes (structured for the types it has codecs for,
+ * the raw RDATA Buffer for SVCB/HTTPS, NSEC3PARAM and unknown types).
  */
 import {Buffer} from 'node:buffer'
 import {base32HexDecode, base32HexEncode} from '../dnssec/base32hex.js'
 import {isIPv4, isIPv6} from 'node:net'
 
-import dnsPacket from 'dns-packet'
 import ipaddr from 'ipaddr.js'
 import {DataError, UsageError} from '../errors.js'
+import {decodeRdataBytes, Reader, type Rr, type SoaData} from './record.js'
+import {nameToWire} from './names.js'
 import {algorithmNumber, classCode, className, packetTypeName, typeCode, typeName} from './types.js'
-
-/** One resource record in dns-packet's answer shape (see the module comment for `type` and `data`). */
-export interface Rr {
-  /** Owner name, absolute, no trailing dot; the root is `.`. */
-  name: string
-  /** dns-packet's type name: `A`, `NSEC3PARAM`, `UNKNOWN_65` (HTTPS), `UNKNOWN_65534`, ... */
-  type: string
-  /** `IN`, `CH`, `HS`, `CS`, or dns-packet's `UNKNOWN_n`. */
-  class: string
-  ttl: number
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  data: any
-}
 
 /** Options for {@link parseZoneFile}. */
 export interface ParseZoneOptions {
@@ -370,7 +356,7 @@ export function parseZoneFile(text: string, opts: ParseZoneOptions = {}): Rr[] {
     const data = parseRdata(rrType, rdataTokens, origin, lineFail)
     if (ttl === undefined) {
       // RFC 1035 leaves this to the SOA MINIMUM; BIND does the same (with a warning).
-      if (presentation === 'SOA') ttl = (data as dnsPacket.SoaData).minimum ?? 0
+      if (presentation === 'SOA') ttl = (data as SoaData).minimum ?? 0
       else lineFail('no TTL: give one, or a $TTL directive')
     }
 
@@ -607,7 +593,7 @@ function parseRdata(type: string, tokens: Token[], origin: string | undefined, f
         digestType: c.int('digest type', 255),
         digest: hexBytes(c.rest().map((t) => t.text).join(''), fail, `${mnemonic}: digest`),
       }
-      data = mnemonic === 'DS' ? ds : encodeWithCodec('DS', ds)
+      data = ds
       break
     }
 
@@ -621,7 +607,7 @@ function parseRdata(type: string, tokens: Token[], origin: string | undefined, f
         algorithm: algorithm(c.word('algorithm'), fail, mnemonic),
         key: base64Bytes(c.rest().map((t) => t.text).join(''), fail, `${mnemonic}: public key`),
       }
-      data = mnemonic === 'DNSKEY' ? key : encodeWithCodec('DNSKEY', key)
+      data = key
       break
     }
 
@@ -743,9 +729,9 @@ function parseGeneric(type: string, tokens: Token[], fail: (reason: string) => n
   const bytes = hexBytes(tokens.slice(2).map((t) => t.text).join(''), fail, `${mnemonic}: generic RDATA`)
   if (bytes.length !== length) fail(`${mnemonic}: \\# says ${length} bytes but the hex has ${bytes.length}`)
   if (length > 0xffff) fail(`${mnemonic}: RDATA longer than 65535 bytes`)
-  if (!hasPacketCodec(type)) return bytes
   try {
-    return decodeWithCodec(type, bytes)
+    // Types with a structured codec get their structured data; the others keep the bytes.
+    return decodeRdataBytes(type, bytes)
   } catch (error) {
     return fail(`${mnemonic}: generic RDATA does not decode: ${(error as Error).message}`)
   }
@@ -818,33 +804,6 @@ function typeList(tokens: Token[], fail: (reason: string) => never): string[] {
 // ---------------------------------------------------------------------------------------------
 // Wire helpers (dns-packet's per-type codecs are exported at runtime but not typed)
 // ---------------------------------------------------------------------------------------------
-
-interface Codec {
-  encode(data: unknown): Buffer
-  decode(buf: Buffer, offset?: number): unknown
-}
-
-const packetRecord = (dnsPacket as unknown as {record(type: string): Codec}).record
-const packetUnknown = (dnsPacket as unknown as {unknown: Codec}).unknown
-const packetName = (dnsPacket as unknown as {
-  name: {encode(name: string): Buffer, decode: ((buf: Buffer, offset?: number) => string) & {bytes: number}}
-}).name
-
-function hasPacketCodec(type: string): boolean {
-  return packetRecord(type) !== packetUnknown
-}
-
-/** RDATA (without the length) of `data` encoded by dns-packet's codec for `type`. */
-function encodeWithCodec(type: string, data: unknown): Buffer {
-  return packetRecord(type).encode(data).subarray(2)
-}
-
-function decodeWithCodec(type: string, rdata: Buffer): unknown {
-  const buf = Buffer.alloc(rdata.length + 2)
-  buf.writeUInt16BE(rdata.length, 0)
-  rdata.copy(buf, 2)
-  return packetRecord(type).decode(buf, 0)
-}
 
 /** Decodes base32hex (NSEC3 next hashed owner); undefined when malformed. */
 function base32hexDecode(text: string): Buffer | undefined {
@@ -977,7 +936,7 @@ function encodeSvcb(priority: number, target: string, params: Token[], fail: (re
 
   const head = Buffer.alloc(2)
   head.writeUInt16BE(priority)
-  const parts: Buffer[] = [head, packetName.encode(target)]
+  const parts: Buffer[] = [head, nameToWire(target)]
   for (const code of [...values.keys()].sort((a, b) => a - b)) {
     const value = values.get(code)!
     const kv = Buffer.alloc(4)
@@ -1000,8 +959,9 @@ export interface SvcbRdata {
 export function decodeSvcb(rdata: Buffer): SvcbRdata {
   if (rdata.length < 3) throw new DataError('SVCB RDATA too short', 'bad-rdata')
   const priority = rdata.readUInt16BE(0)
-  const target = packetName.decode(rdata, 2)
-  let offset = 2 + packetName.decode.bytes
+  const r = new Reader(rdata, 2)
+  const target = r.name('SVCB target', false)
+  let offset = r.pos
   const params: {key: number, value: Buffer}[] = []
   while (offset < rdata.length) {
     if (offset + 4 > rdata.length) throw new DataError('SvcParam header truncated', 'bad-rdata')
@@ -1143,10 +1103,11 @@ export function formatRdata(rr: Pick<Rr, 'type' | 'data'>): string {
   const mnemonic = typeName(rr.type)
   const d = rr.data
   if (d === undefined || d === null) return ''
-  if (Buffer.isBuffer(d) && hasPacketCodec(rr.type) && !['TXT'].includes(mnemonic)) {
-    // Raw RDATA for a type dns-packet can decode (e.g. from a generic record): decode it first.
+  if (Buffer.isBuffer(d) && !['TXT', 'SPF'].includes(mnemonic) && typeCode(rr.type) !== undefined) {
+    // Raw RDATA for a type with a structured codec (e.g. from a generic record): decode it first.
     try {
-      return formatRdata({type: rr.type, data: decodeWithCodec(rr.type, d)})
+      const decoded = decodeRdataBytes(rr.type, d)
+      if (!Buffer.isBuffer(decoded)) return formatRdata({type: rr.type, data: decoded})
     } catch {
       return formatGeneric(d)
     }
@@ -1206,7 +1167,7 @@ export function formatRdata(rr: Pick<Rr, 'type' | 'data'>): string {
       }
 
       case 'CDS': {
-        return formatRdata({type: 'DS', data: decodeWithCodec('DS', toBuffer(d))})
+        return formatRdata({type: 'DS', data: d})
       }
 
       case 'DNSKEY': {
@@ -1214,7 +1175,7 @@ export function formatRdata(rr: Pick<Rr, 'type' | 'data'>): string {
       }
 
       case 'CDNSKEY': {
-        return formatRdata({type: 'DNSKEY', data: decodeWithCodec('DNSKEY', toBuffer(d))})
+        return formatRdata({type: 'DNSKEY', data: d})
       }
 
       case 'RRSIG': {

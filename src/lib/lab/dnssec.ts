@@ -14,7 +14,8 @@
  * The engine (authority.ts) serves what signed zones contain: RRSIGs when DO=1, NSEC denial, DS or
  * the NSEC proving its absence at referrals.
  */
-import {parseZoneFile, type Rr} from '../dns/zonefile.js'
+import {parseZoneFile} from '../dns/zonefile.js'
+import type {Rr} from '../dns/record.js'
 import {generateKey, makeDs, signZone, type SigningKey} from '../dnssec/sign.js'
 import type {AnswerPolicy} from './zone.js'
 import {isSubdomain, labelCount, shownName} from '../dns/names.js'

@@ -19,7 +19,8 @@
 import {NetworkError, UsageError} from '../errors.js'
 import type dnsPacket from 'dns-packet'
 
-import {formatRecord, type Rr} from '../dns/zonefile.js'
+import {formatRecord} from '../dns/zonefile.js'
+import type {Rr} from '../dns/record.js'
 
 import {Zone} from './zone.js'
 import {addressKey, checkWorld} from './check.js'

@@ -7,10 +7,10 @@
  * It is a simple, careful resolver: glue is accepted only from inside the referring zone's
  * bailiwick, referrals must go down, lame and silent servers are skipped, loops end in SERVFAIL.
  */
-import dnsPacket from 'dns-packet'
+import type dnsPacket from 'dns-packet'
 import {decodeEcs, encodeEcs, OPTION} from '../dns/edns.js'
 
-import type {Rr} from '../dns/zonefile.js'
+import type {Rr} from '../dns/record.js'
 import {packetTypeName, typeName} from '../dns/types.js'
 import type {ServerIdentity} from './authority.js'
 import {FLAG_AA, FLAG_CD, FLAG_RD, RCODE, findOpt, readEdns} from './wire.js'

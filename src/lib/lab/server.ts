@@ -5,7 +5,7 @@
  */
 import {Buffer} from 'node:buffer'
 
-import dnsPacket from 'dns-packet'
+import type dnsPacket from 'dns-packet'
 
 import {parseZoneFile} from '../dns/zonefile.js'
 import {Authority, type AuthorityQuirks, type ServerIdentity} from './authority.js'

@@ -5,7 +5,8 @@
  */
 import {UsageError} from '../errors.js'
 import ipaddr from 'ipaddr.js'
-import {parseZoneFile, type Rr} from '../dns/zonefile.js'
+import {parseZoneFile} from '../dns/zonefile.js'
+import type {Rr} from '../dns/record.js'
 import {typeName} from '../dns/types.js'
 import {compareNames, isSubdomain, parentName, shownName} from '../dns/names.js'
 import {commonPrefixLength} from '../net/cidr.js'

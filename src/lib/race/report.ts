@@ -9,8 +9,9 @@ import type {ExpectationResult} from '../expect.js'
 import type {TlsInfo} from './connect.js'
 import type {DnsStatus, HttpsRecordInfo} from './dns.js'
 import type {HttpResult} from './http.js'
-import type {Family, PolicyName} from './rfc6724.js'
+import type {Family} from './rfc6724.js'
 import type {AttemptOutcome, AttemptRecord, AttemptTrigger, DoneReason} from './scheduler.js'
+import type {RaceOptions} from './run.js'
 import type {GetaddrinfoComparison} from './target.js'
 import {type FamilyVerdict, formatDuration, type VerdictStatus} from './verdict.js'
 
@@ -111,15 +112,8 @@ export interface RaceJson {
   port: number
   url: string | null
   lab: boolean
-  options: {
-    policy: PolicyName
-    attemptDelayMs: number
-    resolutionDelayMs: number
-    firstAddressFamilyCount: number
-    timeoutMs: number
-    probeTimeoutMs: number
+  options: Pick<RaceOptions, 'policy' | 'attemptDelayMs' | 'resolutionDelayMs' | 'firstAddressFamilyCount' | 'timeoutMs' | 'probeTimeoutMs' | 'tls'> & {
     families: FamilyName[]
-    tls: boolean
     alpn: string[]
   }
   resolver: {address: string, port: number} | null
