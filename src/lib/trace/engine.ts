@@ -201,6 +201,87 @@ interface ZoneReply {
 
 const addrFamily = (a: string) => (a.includes(':') ? 6 : 4)
 
+/**
+ * The state of resolving one name and type (dnspython's `_Resolution`): where the walk is (the
+ * zone and its servers), what it has seen on the way (referrals, CNAME/DNAME targets, the chain
+ * so far), and QNAME minimisation's progress below the current cut (RFC 9156 §3). The engine
+ * asks it what to send next and tells it what came back; it does no I/O.
+ */
+class NameResolution {
+  /** The name being resolved now (a CNAME/DNAME target once the chain is followed). */
+  name: string
+  /** CNAME/DNAME records followed so far. */
+  readonly chain: Rr[] = []
+  /** Every name of the chain, to find loops. */
+  readonly seen: Set<string>
+  /** CNAMEs and DNAMEs followed. */
+  cnames = 0
+  zone: string | null = null
+  servers: NsInfo[] = []
+  /** Referrals followed since the last cut was chosen, and the zones they led to. */
+  hops = 0
+  visited = new Set<string>()
+  private qminLabels = 0
+  private qminRounds = 0
+  private qminOff = true
+
+  constructor(name: string, readonly type: string, private readonly qmin: boolean) {
+    this.name = name
+    this.seen = new Set([name])
+  }
+
+  /** Start (again) from a zone cut: at the beginning, and after each CNAME or DNAME. */
+  startAt(cut: {zone: string | null, servers: NsInfo[]}): void {
+    this.zone = cut.zone
+    this.servers = cut.servers
+    this.hops = 0
+    this.visited = new Set()
+    this.qminLabels = 0
+    this.qminRounds = 0
+    this.qminOff = !this.qmin
+  }
+
+  /** The question to send next: the full name, or under QNAME minimisation one label more than the cut. */
+  question(): {name: string, type: string, minimised: boolean} {
+    if (!this.qminOff && this.zone !== null) {
+      const want = Math.max(labelCount(this.zone) + 1, this.qminLabels)
+      if (want < labelCount(this.name) && this.qminRounds < MAX_MINIMISE_COUNT) {
+        this.qminLabels = want
+        this.qminRounds++
+        return {name: ancestorAt(this.name, want), type: 'A', minimised: true}
+      }
+    }
+    return {name: this.name, type: this.type, minimised: false}
+  }
+
+  /** A minimised query failed: ask the full name from now on. */
+  stopMinimising(): void {
+    this.qminOff = true
+  }
+
+  /** A minimised query found no cut at that name: reveal one label more. */
+  revealOneMore(): void {
+    this.qminLabels++
+  }
+
+  /** A minimised query got a referral: below the new cut, start minimising afresh. */
+  minimisedReferral(): void {
+    this.qminLabels = 0
+  }
+
+  /** Follow a referral into `child`. */
+  descend(child: string, servers: NsInfo[]): void {
+    this.zone = child
+    this.servers = servers
+  }
+
+  /** Follow a CNAME or DNAME to its target. */
+  follow(target: string): void {
+    this.seen.add(target)
+    this.name = target
+  }
+}
+
 /** Build the engine. Drive it with `driveTrace` or by hand in tests. */
 export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   const limits = {...DEFAULT_LIMITS, ...opts.limits}
@@ -213,10 +294,8 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   const serverStats = new Map<string, TraceResult['servers'][number]>()
   const nsStack: string[] = []
   let nextId = 1
-  let queries = 0
-  let nsLookups = 0
-  let referrals = 0
-  let cnames = 0
+  /** The walk's work so far, across every name it resolves (the result's stats). */
+  const count = {queries: 0, nsLookups: 0, referrals: 0, cnames: 0}
   let limitHit: string | null = null
   /** Which server gave each record, and whether that reply was authoritative. */
   const provenance = new WeakMap<Rr, RecordSource>()
@@ -239,17 +318,17 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       preloaded = null
       return [{q, o, step: recordStep(q, o)}]
     }
-    if (queries + reqs.length > limits.maxQueries) throw new LimitHit('queries', `stopped after ${queries} queries (limit ${limits.maxQueries})`)
+    if (count.queries + reqs.length > limits.maxQueries) throw new LimitHit('queries', `stopped after ${count.queries} queries (limit ${limits.maxQueries})`)
     if (opts.now() - start >= limits.deadlineMs) throw new LimitHit('deadline', `stopped at the overall deadline of ${limits.deadlineMs} ms`)
     const qs = reqs.map((r) => ({...r, id: nextId++, deadline: start + limits.deadlineMs}))
     // Priming rides with the first real question to the same root server (RFC 9609
     // asks for priming, not for waiting on it): one root round trip instead of two.
     let rider: TraceQuery | null = null
-    if (primeRider && qs.length === 1 && qs[0].purpose === 'prime' && queries + 2 <= limits.maxQueries) {
+    if (primeRider && qs.length === 1 && qs[0].purpose === 'prime' && count.queries + 2 <= limits.maxQueries) {
       rider = {...primeRider, server: qs[0].server, id: nextId++, deadline: start + limits.deadlineMs}
       primeRider = null
     }
-    queries += qs.length + (rider ? 1 : 0)
+    count.queries += qs.length + (rider ? 1 : 0)
     const outs = yield rider ? [...qs, rider] : qs
     if (rider && outs[qs.length]?.message) preloaded = {q: rider, o: outs[qs.length]}
     return qs.map((q, i) => {
@@ -362,7 +441,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       problem('limit-ns-depth', zone, ns.name, `NS ${fqdn(ns.name)} not resolved: glueless lookups nested ${depth} deep (limit ${limits.maxNsDepth})`)
       return []
     }
-    nsLookups++
+    count.nsLookups++
     nsStack.push(ns.name)
     const found: string[] = []
     try {
@@ -473,107 +552,87 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
 
   /** Resolve name/type iteratively, following referrals and CNAME/DNAME chains. */
   function* resolve(name0: string, type: string, depth: number, purpose: StepPurpose): Gen<Resolution> {
-    let name = canonicalName(name0)
-    const chain: Rr[] = []
-    const seen = new Set([name])
-    let localCnames = 0
+    const r = new NameResolution(canonicalName(name0), type, Boolean(opts.qmin))
+    const fail = (server: ServerRef | null, authoritative = false): Resolution =>
+      ({kind: 'error', rcode: 'SERVFAIL', authoritative, server, zone: r.zone, records: r.chain})
+    r.startAt(closestCut(r.name, type))
     for (;;) {
-      let {zone, servers} = closestCut(name, type)
-      let hops = 0
-      const visited = new Set<string>()
-      // QNAME minimisation state (RFC 9156 §3): labels revealed so far below the cut.
-      let qminLabels = 0
-      let qminRounds = 0
-      let qminOff = !opts.qmin
-      for (;;) {
-        let askName = name
-        let askType = type
-        if (!qminOff && zone !== null) {
-          const want = Math.max(labelCount(zone) + 1, qminLabels)
-          if (want < labelCount(name) && qminRounds < MAX_MINIMISE_COUNT) {
-            askName = ancestorAt(name, want)
-            askType = 'A'
-            qminLabels = want
-            qminRounds++
-          }
-        }
-        if (servers.length === 0) {
-          problem('no-servers', zone, null, `no usable server for ${fqdn(zone ?? '')}${opts.family !== 'both' ? ` over IPv${opts.family}` : ''}`)
-          return {kind: 'error', rcode: 'SERVFAIL', authoritative: false, server: null, zone, records: chain}
-        }
-        const reply = yield* askZone(zone, servers, askName, askType, depth, purpose)
-        if (askName !== name) {
-          // A minimised query: only a referral moves us down; anything else
-          // means no cut at askName, and failures fall back to the full name.
-          const k = reply?.cls.kind
-          if (k === 'referral') {
-            qminLabels = 0
-          } else if (k === 'nxdomain' || !reply || k === 'lame') {
-            problem('qmin-fallback', zone, reply?.server.address ?? null, `QNAME minimisation: ${fqdn(askName)} A got ${k ?? 'no usable reply'}; asking the full name instead`)
-            qminOff = true
-            continue
-          } else {
-            qminLabels++
-            continue
-          }
-        }
-        if (!reply) {
-          problem('zone-unreachable', zone, null, `no server of ${fqdn(zone ?? '')} gave a usable answer for ${fqdn(name)} ${type}`)
-          return {kind: 'error', rcode: 'SERVFAIL', authoritative: false, server: null, zone, records: chain}
-        }
-        const {cls, msg, server} = reply
-        // Remember where every record came from: AA is marked per RRset.
-        for (const rr of cls.records ?? []) provenance.set(rr, {aa: msg.flags.aa, server, zone})
-        for (const rr of msg.answers) if (!provenance.has(rr)) provenance.set(rr, {aa: msg.flags.aa, server, zone})
-        if (cls.kind === 'lame') {
-          // Only non-authoritative data was to be had: report it as such.
-          problem('non-authoritative-answer', zone, server.address, `only a non-authoritative answer was available for ${fqdn(name)} ${type}`)
-          return {kind: 'answer', rcode: msg.rcode, authoritative: false, server, zone, records: [...chain, ...(cls.records ?? [])]}
-        }
-        if (cls.kind === 'referral') {
-          const child = cls.child!
-          if (visited.has(child)) {
-            problem('referral-loop', zone, server.address, `referral loop: ${fqdn(child)} again`)
-            return {kind: 'error', rcode: 'SERVFAIL', authoritative: false, server, zone, records: chain}
-          }
-          visited.add(child)
-          referrals++
-          if (++hops > limits.maxReferrals) throw new LimitHit('referrals', `more than ${limits.maxReferrals} referrals for ${fqdn(name)}`)
-          if (!isSubdomain(name, child)) {
-            problem('sideways-referral', zone, server.address, `referral to ${fqdn(child)} is not above ${fqdn(name)}`)
-            return {kind: 'error', rcode: 'SERVFAIL', authoritative: false, server, zone, records: chain}
-          }
-          const ns = delegationFrom(child, zone, cls.ns!, msg, server)
-          reply.step.referral = {zone: fqdn(child), ns: ns.map((n) => ({name: fqdn(n.name), label: n.label, glue: n.glue}))}
-          reply.step.detail = referralDetail(child, ns)
-          cache.zones.set(child, ns)
-          if (opts.all && purpose === 'main') yield* checkChild(child, ns, depth)
-          zone = child
-          servers = ns
+      const ask = r.question()
+      if (r.servers.length === 0) {
+        problem('no-servers', r.zone, null, `no usable server for ${fqdn(r.zone ?? '')}${opts.family !== 'both' ? ` over IPv${opts.family}` : ''}`)
+        return fail(null)
+      }
+      const reply = yield* askZone(r.zone, r.servers, ask.name, ask.type, depth, purpose)
+      if (ask.minimised) {
+        // A minimised query: only a referral moves us down; anything else means no cut at
+        // ask.name, and failures fall back to the full name.
+        const k = reply?.cls.kind
+        if (k === 'nxdomain' || !reply || k === 'lame') {
+          problem('qmin-fallback', r.zone, reply?.server.address ?? null, `QNAME minimisation: ${fqdn(ask.name)} A got ${k ?? 'no usable reply'}; asking the full name instead`)
+          r.stopMinimising()
           continue
         }
-        if (cls.kind === 'answer' || cls.kind === 'nodata' || cls.kind === 'nxdomain') {
-          return {kind: cls.kind, rcode: msg.rcode, authoritative: msg.flags.aa, server, zone, records: [...chain, ...(cls.records ?? [])]}
+        if (k !== 'referral') {
+          r.revealOneMore()
+          continue
         }
-        // CNAME or DNAME: follow from the closest known cut.
-        chain.push(...(cls.records ?? []))
-        const target = cls.target!
-        cnames++
-        if (seen.has(target)) {
-          problem('cname-loop', zone, server.address, `${cls.kind.toUpperCase()} loop: ${[...seen, target].map(fqdn).join(' → ')}`)
-          return {kind: 'error', rcode: 'SERVFAIL', authoritative: msg.flags.aa, server, zone, records: chain}
-        }
-        if (++localCnames > limits.maxCnames) throw new LimitHit('cnames', `CNAME chain longer than ${limits.maxCnames}`)
-        seen.add(target)
-        // A server may add the target's records when it is in the same zone.
-        const more = msg.answers.filter((rr) => rrName(rr) === target && (rrType(rr) === type || rrType(rr) === 'CNAME'))
-        if ((cls.kind === 'cname' || cls.kind === 'dname') && more.some((rr) => rrType(rr) === type) && zone !== null && isSubdomain(target, zone) && msg.flags.aa) {
-          chain.push(...more)
-          return {kind: 'answer', rcode: msg.rcode, authoritative: true, server, zone, records: chain}
-        }
-        name = target
-        break
+        r.minimisedReferral()
       }
+      if (!reply) {
+        problem('zone-unreachable', r.zone, null, `no server of ${fqdn(r.zone ?? '')} gave a usable answer for ${fqdn(r.name)} ${type}`)
+        return fail(null)
+      }
+      const {cls, msg, server} = reply
+      const zone = r.zone
+      // Remember where every record came from: AA is marked per RRset.
+      for (const rr of cls.records ?? []) provenance.set(rr, {aa: msg.flags.aa, server, zone})
+      for (const rr of msg.answers) if (!provenance.has(rr)) provenance.set(rr, {aa: msg.flags.aa, server, zone})
+      if (cls.kind === 'lame') {
+        // Only non-authoritative data was to be had: report it as such.
+        problem('non-authoritative-answer', zone, server.address, `only a non-authoritative answer was available for ${fqdn(r.name)} ${type}`)
+        return {kind: 'answer', rcode: msg.rcode, authoritative: false, server, zone, records: [...r.chain, ...(cls.records ?? [])]}
+      }
+      if (cls.kind === 'referral') {
+        const child = cls.child!
+        if (r.visited.has(child)) {
+          problem('referral-loop', zone, server.address, `referral loop: ${fqdn(child)} again`)
+          return fail(server)
+        }
+        r.visited.add(child)
+        count.referrals++
+        if (++r.hops > limits.maxReferrals) throw new LimitHit('referrals', `more than ${limits.maxReferrals} referrals for ${fqdn(r.name)}`)
+        if (!isSubdomain(r.name, child)) {
+          problem('sideways-referral', zone, server.address, `referral to ${fqdn(child)} is not above ${fqdn(r.name)}`)
+          return fail(server)
+        }
+        const ns = delegationFrom(child, zone, cls.ns!, msg, server)
+        reply.step.referral = {zone: fqdn(child), ns: ns.map((n) => ({name: fqdn(n.name), label: n.label, glue: n.glue}))}
+        reply.step.detail = referralDetail(child, ns)
+        cache.zones.set(child, ns)
+        if (opts.all && purpose === 'main') yield* checkChild(child, ns, depth)
+        r.descend(child, ns)
+        continue
+      }
+      if (cls.kind === 'answer' || cls.kind === 'nodata' || cls.kind === 'nxdomain') {
+        return {kind: cls.kind, rcode: msg.rcode, authoritative: msg.flags.aa, server, zone, records: [...r.chain, ...(cls.records ?? [])]}
+      }
+      // CNAME or DNAME: follow from the closest known cut.
+      r.chain.push(...(cls.records ?? []))
+      const target = cls.target!
+      count.cnames++
+      if (r.seen.has(target)) {
+        problem('cname-loop', zone, server.address, `${cls.kind.toUpperCase()} loop: ${[...r.seen, target].map(fqdn).join(' → ')}`)
+        return fail(server, msg.flags.aa)
+      }
+      if (++r.cnames > limits.maxCnames) throw new LimitHit('cnames', `CNAME chain longer than ${limits.maxCnames}`)
+      // A server may add the target's records when it is in the same zone.
+      const more = msg.answers.filter((rr) => rrName(rr) === target && (rrType(rr) === type || rrType(rr) === 'CNAME'))
+      if ((cls.kind === 'cname' || cls.kind === 'dname') && more.some((rr) => rrType(rr) === type) && zone !== null && isSubdomain(target, zone) && msg.flags.aa) {
+        r.chain.push(...more)
+        return {kind: 'answer', rcode: msg.rcode, authoritative: true, server, zone, records: r.chain}
+      }
+      r.follow(target)
+      r.startAt(closestCut(target, type))
     }
   }
 
@@ -681,7 +740,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     steps,
     answer,
     problems,
-    stats: {queries, nsLookups, referrals, cnames, elapsedMs: Math.round((opts.now() - start) * 100) / 100, limitHit},
+    stats: {...count, elapsedMs: Math.round((opts.now() - start) * 100) / 100, limitHit},
     servers: [...serverStats.values()],
   }
 }
