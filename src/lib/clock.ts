@@ -67,3 +67,8 @@ export class ManualClock implements Clock {
     this.t = target
   }
 }
+
+/** A duration for people: `340 ms` below a second, `2.5 s` above. */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`
+}

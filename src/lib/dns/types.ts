@@ -1,6 +1,6 @@
 /**
- * The one table of RR types, classes, rcodes, DNSSEC algorithms and DS digest
- * types in dnsx. Records carry type mnemonics ("A", "HTTPS") or RFC 3597
+ * The one table of RR types, classes, rcodes, opcodes and DNSSEC algorithms
+ * in dnsx. Records carry type mnemonics ("A", "HTTPS") or RFC 3597
  * "TYPE<n>"; dns-packet's own spellings ("UNKNOWN_65") are accepted as input
  * and produced only by packetTypeName, at the dns-packet boundary.
  */
@@ -27,9 +27,6 @@ const PACKET_TYPE_NAMES = new Set([
   'NSEC3', 'NSEC3PARAM', 'PTR', 'RRSIG', 'RP', 'SIG', 'SOA', 'SPF', 'SRV', 'SSHFP', 'TA', 'TKEY', 'TLSA',
   'TSIG', 'TXT', 'AXFR', 'IXFR', 'OPT', 'ANY',
 ])
-
-/** Meta-types and pseudo-types: never data in a zone (RFC 6895 §3.1). */
-export const META_TYPES: ReadonlySet<string> = new Set(['OPT', 'TKEY', 'TSIG', 'IXFR', 'AXFR', 'MAILB', 'MAILA', 'ANY'])
 
 /**
  * The numeric code of a type given by mnemonic (`HTTPS`), RFC 3597 name (`TYPE65`), dns-packet
@@ -183,19 +180,4 @@ export function algorithmNumber(text: string | number): number | undefined {
 export function algorithmLabel(alg: number): string {
   const name = ALGORITHM_NAMES[alg]
   return name ? `${alg} (${name})` : `${alg} (unassigned)`
-}
-
-/** DS digest types (IANA "Delegation Signer Digest Algorithms") and the length of each digest. */
-export const DIGEST_TYPES: Readonly<Record<number, {name: string, length: number}>> = {
-  1: {name: 'SHA-1', length: 20}, 2: {name: 'SHA-256', length: 32}, 3: {name: 'GOST', length: 32}, 4: {name: 'SHA-384', length: 48},
-}
-
-/** A DS digest type given as a number or a mnemonic (`SHA-256`, `SHA256`); undefined when neither. */
-export function digestTypeNumber(text: string | number): number | undefined {
-  if (typeof text === 'number') return Number.isInteger(text) && text >= 0 && text <= 255 ? text : undefined
-  const t = text.trim()
-  if (/^\d{1,3}$/.test(t)) return Number(t) <= 255 ? Number(t) : undefined
-  const want = t.toUpperCase().replace(/-/g, '')
-  for (const [k, v] of Object.entries(DIGEST_TYPES)) if (v.name.replace(/-/g, '') === want) return Number(k)
-  return undefined
 }

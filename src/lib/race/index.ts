@@ -54,8 +54,8 @@ export {
 export {
   type FamilyVerdict,
   familyVerdicts,
-  formatDuration,
   formatVerdicts,
   type VerdictInput,
   type VerdictStatus,
 } from './verdict.js'
+export {formatDuration} from '../clock.js'

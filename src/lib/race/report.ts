@@ -13,7 +13,8 @@ import type {Family} from './rfc6724.js'
 import type {AttemptOutcome, AttemptRecord, AttemptTrigger, DoneReason} from './scheduler.js'
 import type {RaceOptions} from './run.js'
 import type {GetaddrinfoComparison} from './target.js'
-import {type FamilyVerdict, formatDuration, type VerdictStatus} from './verdict.js'
+import {formatDuration} from '../clock.js'
+import type {FamilyVerdict, VerdictStatus} from './verdict.js'
 
 /** "ipv4" / "ipv6", as --expect-family spells them. */
 export type FamilyName = 'ipv4' | 'ipv6'

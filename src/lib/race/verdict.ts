@@ -17,6 +17,7 @@
  * When the other family won the race after this one had been tried, the message adds how Happy
  * Eyeballs hid the problem: "...; Happy Eyeballs hid it by falling back to IPv4 after 250 ms".
  */
+import {formatDuration} from '../clock.js'
 import {type Family} from './rfc6724.js'
 import {type AttemptRecord, type DnsRecord, type DoneOutput} from './scheduler.js'
 
@@ -53,11 +54,6 @@ export interface VerdictInput {
   readonly slowMs?: number
   /** No answer for this long is `black-holed`. Default 2000 ms. */
   readonly blackholeMs?: number
-}
-
-/** Formats a duration: "23 ms" below a second, "2.0 s" from there. */
-export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`
 }
 
 const NAME: Record<Family, string> = {4: 'IPv4', 6: 'IPv6'}

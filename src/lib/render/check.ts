@@ -1,18 +1,13 @@
 /** Human output of `dnsx check`: a results table and a summary line. */
 import chalk from 'chalk'
+import {formatDuration} from '../clock.js'
 import {BORDERLESS, loadTable} from './table.js'
 import type {CheckResult, Summary} from '../check/run.js'
-
-
 
 const OUTCOME: Record<CheckResult['outcome'], (s: string) => string> = {
   pass: (s) => chalk.green(s),
   fail: (s) => chalk.red.bold(s),
   error: (s) => chalk.magenta.bold(s),
-}
-
-export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`
 }
 
 /** The failed expectations of a check, short (their names), or why it could not run. */

@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest'
 
 import {type AttemptRecord, HappyEyeballs, type HappyEyeballsOptions, type Input} from '../../../src/lib/race/scheduler.js'
-import {familyVerdicts, formatDuration, formatVerdicts} from '../../../src/lib/race/verdict.js'
+import {familyVerdicts, formatVerdicts} from '../../../src/lib/race/verdict.js'
+import {formatDuration} from '../../../src/lib/clock.js'
 
 const V6A = '2001:db8::a'
 const V6B = '2001:db8::b'
