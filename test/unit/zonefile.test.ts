@@ -6,10 +6,11 @@ import dnsPacket from 'dns-packet'
 import {describe, expect, it} from 'vitest'
 
 import {
-  formatName, formatRdata, formatRecord, parseRecord, parseZoneFile,
+  formatRdata, formatRecord, parseRecord, parseZoneFile,
   ZoneFileError,
 } from '../../src/lib/dns/zonefile.js'
 import {typeName} from '../../src/lib/dns/types.js'
+import {fqdn} from '../../src/lib/dns/names.js'
 import type {Rr} from '../../src/lib/dns/record.js'
 
 const NAMED_ROOT = fileURLToPath(new URL('../../data/named.root', import.meta.url))
@@ -262,17 +263,19 @@ describe('round trips', () => {
 })
 
 describe('names', () => {
-  it('formats names with the trailing dot and escapes specials', () => {
-    expect(formatName('.')).toBe('.')
-    expect(formatName('www.example.test')).toBe('www.example.test.')
-    expect(formatName('a b.test')).toBe('a\\ b.test.')
-    expect(formatName('semi;colon.test')).toBe('semi\\;colon.test.')
+  it('formats names with the trailing dot and escapes as dig does (specials \\X, space and non-printables \\DDD)', () => {
+    expect(fqdn('.')).toBe('.')
+    expect(fqdn('www.example.test')).toBe('www.example.test.')
+    expect(fqdn('a b.test')).toBe('a\\032b.test.')
+    expect(fqdn('semi;colon.test')).toBe('semi\\;colon.test.')
+    // A name already in presentation form (as the wire decoder gives it) is not escaped twice.
+    expect(fqdn('a\\032b.test')).toBe('a\\032b.test.')
   })
 
   it('reads \\DDD and escaped specials in owner names', () => {
     const rr = parseRecord('a\\032b.test. 60 IN A 192.0.2.1')
     expect(rr.name).toBe('a b.test')
-    expect(formatName(rr.name)).toBe('a\\ b.test.')
+    expect(fqdn(rr.name)).toBe('a\\032b.test.')
     expect(parseRecord('\\065bc.test. 60 A 192.0.2.1').name).toBe('Abc.test')
   })
 

@@ -15,7 +15,7 @@ import {isIPv4, isIPv6} from 'node:net'
 import ipaddr from 'ipaddr.js'
 import {DataError, UsageError} from '../errors.js'
 import {decodeRdataBytes, Reader, type Rr, type SoaData} from './record.js'
-import {nameToWire} from './names.js'
+import {fqdn, nameToWire} from './names.js'
 import {algorithmNumber, classCode, className, packetTypeName, typeCode, typeName} from './types.js'
 
 /** Options for {@link parseZoneFile}. */
@@ -1048,29 +1048,6 @@ function escapeBytes(bytes: Uint8Array, quoted: boolean): string {
   return out
 }
 
-/**
- * A domain name in presentation format with the trailing dot (`www.example.test.`, `.`), special
- * characters escaped. A `\.` in dns-packet's form (SOA RNAME) stays an escaped dot inside its label.
- */
-export function formatName(name: string): string {
-  if (name === '' || name === '.') return '.'
-  const labels: string[] = []
-  let current = ''
-  for (let i = 0; i < name.length; i++) {
-    if (name[i] === '\\' && name[i + 1] === '.') {
-      current += '.'
-      i++
-    } else if (name[i] === '.') {
-      labels.push(current)
-      current = ''
-    } else {
-      current += name[i]
-    }
-  }
-
-  if (current !== '' || labels.length === 0) labels.push(current)
-  return labels.filter((l, i) => l !== '' || i < labels.length - 1).map((l) => escapeBytes(Buffer.from(l, 'utf8'), false)).join('.') + '.'
-}
 
 function formatCharacterString(bytes: Uint8Array | string): string {
   const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes
@@ -1124,15 +1101,15 @@ export function formatRdata(rr: Pick<Rr, 'type' | 'data'>): string {
       case 'CNAME':
       case 'DNAME':
       case 'PTR': {
-        return formatName(String(d))
+        return fqdn(String(d))
       }
 
       case 'MX': {
-        return `${d.preference ?? 0} ${formatName(d.exchange)}`
+        return `${d.preference ?? 0} ${fqdn(d.exchange)}`
       }
 
       case 'SOA': {
-        return `${formatName(d.mname)} ${formatName(d.rname)} ${d.serial ?? 0} ${d.refresh ?? 0} ${d.retry ?? 0} ${d.expire ?? 0} ${d.minimum ?? 0}`
+        return `${fqdn(d.mname)} ${fqdn(d.rname)} ${d.serial ?? 0} ${d.refresh ?? 0} ${d.retry ?? 0} ${d.expire ?? 0} ${d.minimum ?? 0}`
       }
 
       case 'TXT': {
@@ -1154,7 +1131,7 @@ export function formatRdata(rr: Pick<Rr, 'type' | 'data'>): string {
       }
 
       case 'SRV': {
-        return `${d.priority ?? 0} ${d.weight ?? 0} ${d.port ?? 0} ${formatName(d.target)}`
+        return `${d.priority ?? 0} ${d.weight ?? 0} ${d.port ?? 0} ${fqdn(d.target)}`
       }
 
       case 'CAA': {
@@ -1181,13 +1158,13 @@ export function formatRdata(rr: Pick<Rr, 'type' | 'data'>): string {
       case 'RRSIG': {
         return [
           typeName(d.typeCovered), d.algorithm, d.labels, d.originalTTL, formatTime(d.expiration), formatTime(d.inception),
-          d.keyTag, formatName(d.signersName), toBuffer(d.signature).toString('base64'),
+          d.keyTag, fqdn(d.signersName), toBuffer(d.signature).toString('base64'),
         ].join(' ')
       }
 
       case 'NSEC': {
         const types = formatTypeList(d.rrtypes)
-        return types ? `${formatName(d.nextDomain)} ${types}` : formatName(d.nextDomain)
+        return types ? `${fqdn(d.nextDomain)} ${types}` : fqdn(d.nextDomain)
       }
 
       case 'NSEC3': {
@@ -1209,7 +1186,7 @@ export function formatRdata(rr: Pick<Rr, 'type' | 'data'>): string {
         const buf = toBuffer(d)
         try {
           const svcb = decodeSvcb(buf)
-          return [String(svcb.priority), formatName(svcb.target), ...svcb.params.map((p) => formatSvcParam(p.key, p.value))].join(' ')
+          return [String(svcb.priority), fqdn(svcb.target), ...svcb.params.map((p) => formatSvcParam(p.key, p.value))].join(' ')
         } catch {
           return formatGeneric(buf)
         }
@@ -1228,11 +1205,11 @@ export function formatRdata(rr: Pick<Rr, 'type' | 'data'>): string {
       }
 
       case 'NAPTR': {
-        return `${d.order} ${d.preference} ${formatCharacterString(d.flags)} ${formatCharacterString(d.services)} ${formatCharacterString(d.regexp)} ${formatName(d.replacement)}`
+        return `${d.order} ${d.preference} ${formatCharacterString(d.flags)} ${formatCharacterString(d.services)} ${formatCharacterString(d.regexp)} ${fqdn(d.replacement)}`
       }
 
       case 'RP': {
-        return `${formatName(d.mbox)} ${formatName(d.txt)}`
+        return `${fqdn(d.mbox)} ${fqdn(d.txt)}`
       }
 
       default: {
@@ -1249,5 +1226,5 @@ export function formatRdata(rr: Pick<Rr, 'type' | 'data'>): string {
  * `name.<TAB>ttl<TAB>CLASS<TAB>TYPE<TAB>rdata` (`TYPE65534` / `CLASS42` for unknown codes).
  */
 export function formatRecord(rr: Pick<Rr, 'name' | 'type' | 'data'> & {class?: string, ttl?: number}): string {
-  return `${formatName(rr.name)}\t${rr.ttl ?? 0}\t${className(rr.class)}\t${typeName(rr.type)}\t${formatRdata(rr)}`
+  return `${fqdn(rr.name)}\t${rr.ttl ?? 0}\t${className(rr.class)}\t${typeName(rr.type)}\t${formatRdata(rr)}`
 }
