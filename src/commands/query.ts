@@ -50,7 +50,7 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
     'expect-rcode': Flags.string({description: 'The reply\'s rcode must be RCODE.', helpGroup: 'EXPECTATIONS'}),
     'expect-authoritative': Flags.boolean({description: 'The reply must be authoritative (AA).', helpGroup: 'EXPECTATIONS'}),
     'expect-nsid': Flags.string({description: 'The reply\'s NSID must be TEXT (or its hex); implies --nsid.', helpValue: 'TEXT', helpGroup: 'EXPECTATIONS'}),
-    'expect-scope': Flags.integer({description: 'The reply\'s ECS scope prefix length must be N; needs --subnet.', helpValue: 'N', min: 0, max: 128, helpGroup: 'EXPECTATIONS'}),
+    'expect-scope': Flags.integer({description: 'The reply\'s ECS scope prefix length must be N; needs --subnet (a scope comes back only for a subnet sent).', helpValue: 'N', min: 0, max: 128, dependsOn: ['subnet'], helpGroup: 'EXPECTATIONS'}),
   }
 
   async run(): Promise<QueryResult & {expectations?: ExpectationResult[]}> {
@@ -62,7 +62,6 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
       nsid: flags['expect-nsid'],
       scope: flags['expect-scope'],
     }
-    if (expect.scope !== undefined && flags.subnet === undefined) throw new UsageError('--expect-scope needs --subnet (a scope is only returned for a client subnet sent)', 'bad-expectation')
     // Positional arguments after NAME: type, class, @server, in any order (as dig).
     let type = 'A'
     let klass = flags.class
