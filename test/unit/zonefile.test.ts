@@ -274,9 +274,13 @@ describe('names', () => {
 
   it('reads \\DDD and escaped specials in owner names', () => {
     const rr = parseRecord('a\\032b.test. 60 IN A 192.0.2.1')
-    expect(rr.name).toBe('a b.test')
+    // The names module's normal form: escaped presentation, as the wire decoder gives it.
+    expect(rr.name).toBe('a\\032b.test')
     expect(fqdn(rr.name)).toBe('a\\032b.test.')
     expect(parseRecord('\\065bc.test. 60 A 192.0.2.1').name).toBe('Abc.test')
+    // A dot inside a label (\\.) is a label character, in owner names as in RNAMEs.
+    expect(parseRecord('a\\.b.test. 60 IN A 192.0.2.1').name).toBe('a\\.b.test')
+    expect(fqdn(parseRecord('a\\.b.test. 60 IN A 192.0.2.1').name)).toBe('a\\.b.test.')
   })
 
   it('uses opts.origin and opts.defaultTtl', () => {

@@ -15,7 +15,7 @@ import {isIPv4, isIPv6} from 'node:net'
 import ipaddr from 'ipaddr.js'
 import {DataError, UsageError} from '../errors.js'
 import {decodeRdataBytes, Reader, type Rr, type SoaData} from './record.js'
-import {fqdn, nameToWire} from './names.js'
+import {formatLabels, fqdn, nameToWire, wireLength} from './names.js'
 import {algorithmNumber, classCode, className, packetTypeName, typeCode, typeName} from './types.js'
 
 /** Options for {@link parseZoneFile}. */
@@ -414,7 +414,7 @@ function parseNameToken(token: Token, origin: string | undefined, fail: (reason:
  * Parses one domain name in presentation format (escapes allowed) into dns-packet's form. `mail`
  * keeps an escaped dot inside a label as `\.`, which dns-packet understands in SOA RNAME and RP mbox.
  */
-function parseName(text: string, origin: string | undefined, fail: (reason: string) => never, mail = false): string {
+function parseName(text: string, origin: string | undefined, fail: (reason: string) => never): string {
   if (text === '@') {
     if (origin === undefined) fail('"@" used but no origin is known')
     return origin!
@@ -445,31 +445,21 @@ function parseName(text: string, origin: string | undefined, fail: (reason: stri
   }
 
   if (current !== '') labels.push(current)
-  let wireLength = 1
+  // Labels as octets, then the names module's normal form: escaped presentation (\DDD for a
+  // space or a non-printable octet, \. for a dot inside a label), as every other name in dnsx.
   const decoded = labels.map((raw) => {
     const bytes = unescapeBytes(raw, fail)
     if (bytes.length === 0) fail(`empty label in ${JSON.stringify(text)}`)
     if (bytes.length > 63) fail(`label longer than 63 bytes in ${JSON.stringify(text)}`)
-    wireLength += bytes.length + 1
-    const label = bytes.toString('utf8')
-    if (label.includes('.')) {
-      if (!mail) fail(`a dot inside a label is not supported: ${JSON.stringify(text)}`)
-      return label.replaceAll('.', '\\.')
-    }
-
-    return label
+    return bytes
   })
-
-  let name = decoded.join('.')
+  let name = formatLabels(decoded)
   if (!absolute) {
     if (origin === undefined) fail(`relative name ${JSON.stringify(text)} but no origin is known`)
-    if (origin !== '.') {
-      name = `${name}.${origin}`
-      wireLength += Buffer.byteLength(origin!.replaceAll('\\.', '.')) + 1
-    }
+    if (origin !== '.') name = `${name}.${origin}`
   }
-
-  if (wireLength > 255) fail(`domain name longer than 255 bytes: ${JSON.stringify(text)}`)
+  const length = wireLength(name)
+  if (length > 255) fail(`domain name longer than 255 bytes: ${JSON.stringify(text)}`)
   return name
 }
 
@@ -519,10 +509,10 @@ function parseRdata(type: string, tokens: Token[], origin: string | undefined, f
   const mnemonic = typeName(type)
   if (tokens.length > 0 && !tokens[0].quoted && tokens[0].text === '\\#') return parseGeneric(type, tokens, fail)
   const c = new Cursor(tokens, fail, mnemonic)
-  const name = (what: string, mail = false): string => {
+  const name = (what: string): string => {
     const tok = c.next(what)
     if (tok.quoted) fail(`${mnemonic}: ${what} cannot be quoted`)
-    return parseName(tok.text, origin, fail, mail)
+    return parseName(tok.text, origin, fail)
   }
 
   let data: unknown
@@ -556,7 +546,7 @@ function parseRdata(type: string, tokens: Token[], origin: string | undefined, f
 
     case 'SOA': {
       const mname = name('MNAME')
-      const rname = name('RNAME', true)
+      const rname = name('RNAME')
       const serial = c.int('serial', 0xffff_ffff)
       const timer = (what: string): number => parseTtl(c.word(what), (r) => fail(`SOA: ${what}: ${r}`))
       data = {mname, rname, serial, refresh: timer('refresh'), retry: timer('retry'), expire: timer('expire'), minimum: timer('minimum')}
@@ -708,7 +698,7 @@ function parseRdata(type: string, tokens: Token[], origin: string | undefined, f
     }
 
     case 'RP': {
-      data = {mbox: name('mbox', true), txt: name('TXT domain')}
+      data = {mbox: name('mbox'), txt: name('TXT domain')}
       break
     }
 
