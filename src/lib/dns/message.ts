@@ -71,9 +71,9 @@ const OPTION_HEADER = 4
 export function encodeQuery(spec: QuerySpec): Buffer {
   const w = new Writer()
   let flags = ((spec.opcode ?? 0) & 0xf) << 11
-  if (spec.rd ?? true) flags |= 0x0100
-  if (spec.ad) flags |= 0x0020
-  if (spec.cd) flags |= 0x0010
+  if (spec.rd ?? true) flags |= FLAG_BITS.rd
+  if (spec.ad) flags |= FLAG_BITS.ad
+  if (spec.cd) flags |= FLAG_BITS.cd
   w.u16(spec.id)
   w.u16(flags)
   w.u16(1)
@@ -95,21 +95,26 @@ export function encodeQuery(spec: QuerySpec): Buffer {
       const size = w.length + OPT_RR + options.reduce((n, o) => n + OPTION_HEADER + o.data.length, 0) + OPTION_HEADER
       options.push({code: OPTION.PADDING, data: Buffer.alloc((e.padBlock - (size % e.padBlock)) % e.padBlock)})
     }
-    w.u8(0)
-    w.u16(41)
-    w.u16(e.udpPayload ?? DEFAULT_UDP_PAYLOAD)
-    w.u8(0)
-    w.u8(e.version ?? 0)
-    w.u16(e.do ? 0x8000 : 0)
-    w.withLength(() => {
-      for (const o of options) {
-        w.u16(o.code)
-        w.u16(o.data.length)
-        w.bytes(o.data)
-      }
-    })
+    writeOpt(w, {udpPayload: e.udpPayload ?? DEFAULT_UDP_PAYLOAD, extendedRcode: 0, version: e.version ?? 0, flags: e.do ? 0x8000 : 0, options})
   }
   return w.toBuffer()
+}
+
+/** An OPT pseudo-record (RFC 6891 §6.1.2): root owner, the payload size as class, the rest in the TTL. */
+function writeOpt(w: Writer, o: {udpPayload: number, extendedRcode: number, version: number, flags: number, options: readonly {code: number, data: Uint8Array}[]}): void {
+  w.u8(0)
+  w.u16(41)
+  w.u16(o.udpPayload)
+  w.u8(o.extendedRcode)
+  w.u8(o.version)
+  w.u16(o.flags)
+  w.withLength(() => {
+    for (const opt of o.options) {
+      w.u16(opt.code)
+      w.u16(opt.data.length)
+      w.bytes(opt.data)
+    }
+  })
 }
 
 export interface EdnsOptionView {
@@ -144,6 +149,15 @@ export interface Flags {
   z: boolean
   ad: boolean
   cd: boolean
+}
+
+/** The header flag bits (RFC 1035 §4.1.1, RFC 4035 §3.2): one table for both decoders. */
+const FLAG_BITS: Readonly<Record<keyof Flags, number>> = {qr: 0x8000, aa: 0x0400, tc: 0x0200, rd: 0x0100, ra: 0x0080, z: 0x0040, ad: 0x0020, cd: 0x0010}
+
+function flagsOf(word: number): Flags {
+  const f = {} as Flags
+  for (const [k, bit] of Object.entries(FLAG_BITS) as [keyof Flags, number][]) f[k] = (word & bit) !== 0
+  return f
 }
 
 /** A decoded reply. */
@@ -289,7 +303,7 @@ export function decodeMessage(wire: Uint8Array): DnsMessage {
   return {
     id: s.id,
     opcode: opcodeName((f >> 11) & 0xf),
-    flags: {qr: (f & 0x8000) !== 0, aa: (f & 0x0400) !== 0, tc: (f & 0x0200) !== 0, rd: (f & 0x0100) !== 0, ra: (f & 0x0080) !== 0, z: (f & 0x0040) !== 0, ad: (f & 0x0020) !== 0, cd: (f & 0x0010) !== 0},
+    flags: flagsOf(f),
     rcode: rcodeName(rcodeValue),
     rcodeValue,
     questions: s.questions,
@@ -387,20 +401,15 @@ export function encodePacket(p: Packet): Buffer {
   }
   for (const rr of [...(p.answers ?? []), ...(p.authorities ?? []), ...add]) {
     if (isOpt(rr)) {
-      w.u8(0)
-      w.u16(41)
-      w.u16(rr.udpPayloadSize ?? 4096)
-      w.u8(rr.extendedRcode ?? 0)
-      w.u8(rr.ednsVersion ?? 0)
-      w.u16((rr.flags ?? 0) | (rr.flag_do ? 0x8000 : 0))
-      w.withLength(() => {
-        for (const o of rr.options ?? []) {
-          const code = typeof o.code === 'number' ? o.code : OPTION_CODES[o.code.toUpperCase()] ?? Number(o.code)
-          const data = o.data ?? Buffer.alloc(0)
-          w.u16(code)
-          w.u16(data.length)
-          w.bytes(data)
-        }
+      writeOpt(w, {
+        udpPayload: rr.udpPayloadSize ?? 4096,
+        extendedRcode: rr.extendedRcode ?? 0,
+        version: rr.ednsVersion ?? 0,
+        flags: (rr.flags ?? 0) | (rr.flag_do ? 0x8000 : 0),
+        options: (rr.options ?? []).map((o) => ({
+          code: typeof o.code === 'number' ? o.code : OPTION_CODES[o.code.toUpperCase()] ?? Number(o.code),
+          data: o.data ?? Buffer.alloc(0),
+        })),
       })
       continue
     }
@@ -424,20 +433,21 @@ export function decodePacket(wire: Uint8Array): DecodedPacket {
     const o = s.opt
     additionals.push({name: '.', type: 'OPT', udpPayloadSize: o.udpPayload, extendedRcode: o.extendedRcode, ednsVersion: o.version, flags: o.flags, flag_do: (o.flags & 0x8000) !== 0, options: o.options})
   }
+  const fl = flagsOf(f)
   return {
     id: s.id,
-    type: f & 0x8000 ? 'response' : 'query',
+    type: fl.qr ? 'response' : 'query',
     flags: f & 0x7fff,
     opcode: opcodeName((f >> 11) & 0xf),
     rcode: rcodeName(f & 0xf),
-    flag_qr: (f & 0x8000) !== 0,
-    flag_aa: (f & 0x0400) !== 0,
-    flag_tc: (f & 0x0200) !== 0,
-    flag_rd: (f & 0x0100) !== 0,
-    flag_ra: (f & 0x0080) !== 0,
-    flag_z: (f & 0x0040) !== 0,
-    flag_ad: (f & 0x0020) !== 0,
-    flag_cd: (f & 0x0010) !== 0,
+    flag_qr: fl.qr,
+    flag_aa: fl.aa,
+    flag_tc: fl.tc,
+    flag_rd: fl.rd,
+    flag_ra: fl.ra,
+    flag_z: fl.z,
+    flag_ad: fl.ad,
+    flag_cd: fl.cd,
     questions: s.questions,
     answers: s.answers,
     authorities: s.authorities,
