@@ -13,7 +13,7 @@
 import ipaddr from 'ipaddr.js'
 import {DataError} from '../errors.js'
 import {formatLabels, lowercaseOctets, MAX_LABEL, MAX_NAME_WIRE, nameLabels} from './names.js'
-import {classNumber, typeName, typeNumber} from './types.js'
+import {classNumber, typeCode, typeName, typeNumber} from './types.js'
 
 export interface Rr<D = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   name: string
@@ -237,10 +237,6 @@ export class Writer {
     this.buf.writeUInt16BE(this.length - at - 2, at)
   }
 
-  patchU16(at: number, v: number): void {
-    this.buf.writeUInt16BE(v & 0xffff, at)
-  }
-
   toBuffer(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.length))
   }
@@ -290,13 +286,7 @@ export function decodeTypeBitmap(buf: Buffer): string[] {
 /** True when `types` (as found in an NSEC/NSEC3 bit map) contains `type`. */
 export function bitmapHas(types: ReadonlyArray<string | number>, type: string | number): boolean {
   const want = typeNumber(type)
-  return types.some((t) => {
-    try {
-      return typeNumber(t) === want
-    } catch {
-      return false
-    }
-  })
+  return types.some((t) => typeCode(t) === want)
 }
 
 // ---------------------------------------------------------------------------------------------
