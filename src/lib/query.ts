@@ -9,7 +9,7 @@ import {parseServerSpec} from './dns/endpoint.js'
 import type {Endpoint} from './dns/transport.js'
 import type {ParsedSubnet} from './net/cidr.js'
 import {formatRdata} from './dns/zonefile.js'
-import {normalizeType} from './dns/types.js'
+import {typeName} from './dns/types.js'
 import {fqdn} from './dns/names.js'
 import {NetworkError, UsageError} from './errors.js'
 
@@ -66,7 +66,7 @@ export interface QueryResult extends Pick<Exchange, 'transport' | 'transportReas
 /** Present a record as JSON: presentation-format data, type mnemonics. */
 export function recordJson(rr: Rr): RecordJson {
   const r = rr as any
-  return {name: fqdn(r.name), type: normalizeType(String(r.type)), class: String(r.class ?? 'IN'), ttl: r.ttl ?? 0, data: formatRdata(rr as any)}
+  return {name: fqdn(r.name), type: typeName(String(r.type)), class: String(r.class ?? 'IN'), ttl: r.ttl ?? 0, data: formatRdata(rr as any)}
 }
 
 /** Resolve `@server` given as a name through `lookup` (OS or lab); addresses pass through. */

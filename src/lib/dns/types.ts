@@ -59,8 +59,6 @@ export function typeName(type: string | number): string {
   return TYPE_NAMES.get(code) ?? `TYPE${code}`
 }
 
-/** Normalise any type spelling (dns-packet's "UNKNOWN_65", "https", "TYPE1") to dnsx's mnemonic. */
-export const normalizeType = typeName
 
 /** True when both spellings denote the same type. */
 export function sameType(a: string | number, b: string | number): boolean {

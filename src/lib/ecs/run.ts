@@ -11,7 +11,7 @@
 import {systemClock, type Clock} from '../clock.js'
 import type {Exchange, ExchangeOptions} from '../dns/client.js'
 import type {DnsMessage} from '../dns/message.js'
-import {normalizeType} from '../dns/types.js'
+import {typeName} from '../dns/types.js'
 import {UsageError} from '../errors.js'
 import {recordJson} from '../query.js'
 import {analyseEcsResults, sortAnswers, type AnalyseOptions, type EcsAnalysis, type EcsResult} from './analysis.js'
@@ -321,7 +321,7 @@ function ecsFor(subnet: string | null): EcsSent | null {
 
 /** Answer data of a reply: records of the asked type as data, other types (CNAME, DNAME) prefixed with the type. */
 export function answerData(msg: DnsMessage, type: string): {answers: string[]; ttl: number | null} {
-  const want = normalizeType(type)
+  const want = typeName(type)
   const out: string[] = []
   let ttl: number | null = null
   for (const rr of msg.answers) {
@@ -450,7 +450,7 @@ export async function runEcs(opts: EcsRunOptions): Promise<EcsRunResult> {
     const ecs = ecsFor(subnet)
     return opts.client.exchange({
       server: {address: server.address, port},
-      question: {name: opts.name, type: normalizeType(opts.type), class: 'IN'},
+      question: {name: opts.name, type: typeName(opts.type), class: 'IN'},
       rd: false,
       edns: ecs ? {ecs} : {},
       // A server that rejects EDNS would be asked again without ECS: that reply says nothing about ECS.

@@ -5,7 +5,7 @@
  */
 import type {DnsClient} from '../dns/client.js'
 import type {Endpoint} from '../dns/transport.js'
-import {normalizeType} from '../dns/types.js'
+import {typeName} from '../dns/types.js'
 import {decodeSvcb, formatRdata} from '../dns/zonefile.js'
 import {familyOf} from './rfc6724.js'
 
@@ -71,18 +71,18 @@ export function resolverSource(client: DnsClient, server: Endpoint, timeoutMs: n
         return {status: timeout ? 'timeout' : 'error', addresses: [], rcode: null, error: ex.error?.message ?? 'no reply', cnames: []}
       }
       const cnames = m.answers
-        .filter((rr) => normalizeType(String(rr.type)) === 'CNAME')
+        .filter((rr) => typeName(String(rr.type)) === 'CNAME')
         .map((rr) => `${rr.name} → ${String((rr as {data: unknown}).data)}`)
       if (m.rcode === 'NXDOMAIN') return {status: 'nxdomain', addresses: [], rcode: m.rcode, error: 'NXDOMAIN', cnames}
       if (m.rcode !== 'NOERROR') return {status: 'error', addresses: [], rcode: m.rcode, error: m.rcode, cnames}
       if (type === 'HTTPS') {
-        const https = m.answers.filter((rr) => normalizeType(String(rr.type)) === 'HTTPS').map((rr) => httpsInfo((rr as {data: unknown}).data))
+        const https = m.answers.filter((rr) => typeName(String(rr.type)) === 'HTTPS').map((rr) => httpsInfo((rr as {data: unknown}).data))
         return {status: https.length > 0 ? 'answer' : 'nodata', addresses: [], rcode: m.rcode, cnames, https}
       }
       const want = type === 'A' ? 4 : 6
       const addresses: string[] = []
       for (const rr of m.answers) {
-        if (normalizeType(String(rr.type)) !== type) continue
+        if (typeName(String(rr.type)) !== type) continue
         const a = String((rr as {data: unknown}).data)
         try {
           if (familyOf(a) === want && !addresses.includes(a)) addresses.push(a)

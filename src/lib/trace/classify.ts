@@ -5,7 +5,7 @@
  */
 import type {DnsMessage, Rr} from '../dns/message.js'
 import {canonicalName, dnameSubstitute, isSubdomain, labelCount} from '../dns/names.js'
-import {normalizeType} from '../dns/types.js'
+import {typeName} from '../dns/types.js'
 
 export type StepKind = 'referral' | 'answer' | 'cname' | 'dname' | 'nodata' | 'nxdomain' | 'lame' | 'timeout' | 'error'
 
@@ -27,7 +27,7 @@ export interface Classification {
 }
 
 const str = (x: unknown) => String(x)
-export const rrType = (rr: Rr) => normalizeType(str((rr as any).type))
+export const rrType = (rr: Rr) => typeName(str((rr as any).type))
 export const rrName = (rr: Rr) => canonicalName(str((rr as any).name))
 export const rrData = (rr: Rr) => (rr as any).data
 
@@ -37,7 +37,7 @@ export const rrData = (rr: Rr) => (rr as any).data
  */
 export function classifyResponse(msg: DnsMessage, zone: string | null, qname: string, qtype: string): Classification {
   const q = canonicalName(qname)
-  const t = normalizeType(qtype)
+  const t = typeName(qtype)
   if (msg.rcode === 'REFUSED' || msg.rcode === 'SERVFAIL' || msg.rcode === 'NOTIMP' || msg.rcode === 'FORMERR' || msg.rcodeValue >= 16) {
     return {kind: 'lame', code: `lame-${msg.rcode.toLowerCase()}`, reason: `answered ${msg.rcode}`}
   }

@@ -11,7 +11,7 @@
  */
 import type {DnsMessage, Rr} from '../dns/message.js'
 import {ancestorAt, canonicalName, fqdn, isSubdomain, labelCount} from '../dns/names.js'
-import {normalizeType} from '../dns/types.js'
+import {typeName} from '../dns/types.js'
 import {classifyResponse, rrData, rrName, rrType, type Classification, type StepKind} from './classify.js'
 
 export interface ServerRef {
@@ -288,7 +288,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   const start = opts.now()
   const cache = opts.cache ?? new DelegationCache()
   const qname = canonicalName(opts.name)
-  const qtype = normalizeType(opts.type)
+  const qtype = typeName(opts.type)
   const steps: TraceStep[] = []
   const problems: Problem[] = []
   const serverStats = new Map<string, TraceResult['servers'][number]>()
