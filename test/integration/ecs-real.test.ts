@@ -95,15 +95,17 @@ describe.skipIf(!avail.ok)('dnsx ecs (real servers)', () => {
 
   it('Knot mod-geoip weighted mode: weighted, the 95% interval of the 70% answer contains 0.7', async () => {
     const heavy = E.weighted.answers[0]
-    // Knot draws at random: a 95% interval misses the true share 5% of the time, so one fresh
-    // sample is allowed when it does (both missing: 0.25%); a 99.9% interval must always hold.
-    const covered: boolean[] = []
-    for (let round = 0; round < 2 && !covered.includes(true); round++) {
+    // Knot draws at random, so two verdicts are statistical: the independence test calls a truly
+    // weighted server 'mixed' with probability alpha (1%), and a 95% interval misses the true share
+    // 5% of the time. A round that trips either is re-drawn (three misses: < 0.03%); everything
+    // else, and a 99.9% interval, must hold in every round.
+    const good: boolean[] = []
+    for (let round = 0; round < 3 && !good.includes(true); round++) {
       const r = await ecs(E.weighted.name, '--subnet', '198.51.100.0/24', '--subnet', '203.0.113.0/24', '--repeat', '60', '--qps', '1000', '--json')
       expect(r.code, r.stderr).toBe(0)
       const j = json(r)
       expect(j.results).toHaveLength(4 * 60)
-      expect(j.policy.kind).toBe('weighted')
+      expect(['weighted', 'mixed']).toContain(j.policy.kind)
       expect(j.behaviour[0].server).toBe(E.weighted.server)
       expect(j.policy.weights.map((w: any) => w.answers[0]).sort()).toEqual(E.weighted.answers.map((a) => a.a).sort())
       const w = j.policy.weights.find((x: any) => x.answers[0] === heavy.a)
@@ -113,9 +115,9 @@ describe.skipIf(!avail.ok)('dnsx ecs (real servers)', () => {
       const [lo, hi] = wilson(w.count, total, 3.29)
       expect(lo).toBeLessThan(heavy.weight / 100)
       expect(hi).toBeGreaterThan(heavy.weight / 100)
-      covered.push(w.ci95[0] <= 0.7 && w.ci95[1] >= 0.7)
+      good.push(j.policy.kind === 'weighted' && w.ci95[0] <= 0.7 && w.ci95[1] >= 0.7)
     }
-    expect(covered).toContain(true)
+    expect(good).toContain(true)
   })
 
   it('BIND: echoes ECS with scope 0 and does not tailor (echo-only)', async () => {

@@ -24,6 +24,13 @@ export interface Classification {
   records?: Rr[]
   /** nodata/nxdomain: the SOA in the authority section, if any. */
   soa?: Rr | null
+  /**
+   * lame-no-aa CNAME/DNAME: a non-authoritative alias (a parent's cached or aggregated answer).
+   * It is not the zone's word, but its target can still be resolved from its own servers.
+   */
+  follow?: 'cname' | 'dname'
+  /** Oddities of a usable reply (an AA bit on a referral, an out-of-zone DNAME ignored). */
+  warnings?: {code: string, reason: string}[]
 }
 
 const str = (x: unknown) => String(x)
@@ -48,8 +55,13 @@ export function classifyResponse(msg: DnsMessage, zone: string | null, qname: st
 
   if (msg.rcode === 'NXDOMAIN') {
     // A CNAME chain may end in NXDOMAIN: the CNAME is still data.
+    // It needs AA as a NOERROR CNAME does.
     const cname = answers.find((rr) => rrType(rr) === 'CNAME')
-    if (cname && t !== 'CNAME') return {kind: 'cname', target: canonicalName(str(rrData(cname))), records: [cname], soa}
+    if (cname && t !== 'CNAME') {
+      const target = canonicalName(str(rrData(cname)))
+      if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'CNAME (with NXDOMAIN) without the AA flag', records: [cname], target, follow: 'cname'}
+      return {kind: 'cname', target, records: [cname], soa}
+    }
     if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'NXDOMAIN without the AA flag'}
     return {kind: 'nxdomain', soa, records: []}
   }
@@ -63,16 +75,33 @@ export function classifyResponse(msg: DnsMessage, zone: string | null, qname: st
   const cname = answers.find((rr) => rrType(rr) === 'CNAME')
   // A DNAME above the name comes with the CNAME synthesized from it (RFC 6672 §3.1): the DNAME
   // is the data, the CNAME only its consequence, so the DNAME must not be dropped from the chain.
-  const dname = t === 'DNAME' ? undefined : msg.answers.find((rr) => rrType(rr) === 'DNAME' && isSubdomain(q, rrName(rr)) && q !== rrName(rr))
+  // Its owner must be at or below the zone the server was asked as: a server of example.test.
+  // does not speak for test. (Unbound's scrubber drops such a DNAME too).
+  const warnings: {code: string, reason: string}[] = []
+  const dnames = t === 'DNAME' ? [] : msg.answers.filter((rr) => rrType(rr) === 'DNAME' && isSubdomain(q, rrName(rr)) && q !== rrName(rr))
+  const dname = dnames.find((rr) => zone === null || isSubdomain(rrName(rr), zone))
+  for (const rr of dnames) {
+    if (rr !== dname && !(zone === null || isSubdomain(rrName(rr), zone))) {
+      warnings.push({code: 'out-of-bailiwick-dname', reason: `ignored ${rrName(rr) || '.'} DNAME ${str(rrData(rr))}: its owner is outside ${zone || '.'}, the zone the server was asked for`})
+    }
+  }
+  const withWarnings = (c: Classification): Classification => (warnings.length ? {...c, warnings} : c)
   if (dname) {
-    if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'DNAME without the AA flag', records: cname ? [dname, cname] : [dname]}
     const owner = rrName(dname)
     const synthesized = canonicalName(dnameSubstitute(q, owner, str(rrData(dname))))
-    return {kind: 'dname', target: synthesized, records: cname ? [dname, cname] : [dname]}
+    const records = cname ? [dname, cname] : [dname]
+    if (!msg.flags.aa) return withWarnings({kind: 'lame', code: 'lame-no-aa', reason: 'DNAME without the AA flag', records, target: synthesized, follow: 'dname'})
+    return withWarnings({kind: 'dname', target: synthesized, records})
   }
   if (cname) {
-    if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'CNAME without the AA flag', records: [cname]}
-    return {kind: 'cname', target: canonicalName(str(rrData(cname))), records: [cname]}
+    const target = canonicalName(str(rrData(cname)))
+    if (!msg.flags.aa) return withWarnings({kind: 'lame', code: 'lame-no-aa', reason: 'CNAME without the AA flag', records: [cname], target, follow: 'cname'})
+    return withWarnings({kind: 'cname', target, records: [cname]})
+  }
+  // Records for the name, but of another type and no alias: not an answer to this question.
+  const other = answers.filter((rr) => rrType(rr) !== 'RRSIG' && rrType(rr) !== 'DNAME')
+  if (other.length > 0 && msg.flags.aa) {
+    return {kind: 'lame', code: 'lame-wrong-type', reason: `answered ${[...new Set(other.map(rrType))].join(', ')} records to a question for ${t}`}
   }
 
   // No answer for the name: a referral, a negative answer, or lame.
@@ -89,9 +118,9 @@ export function classifyResponse(msg: DnsMessage, zone: string | null, qname: st
     if (zone !== null && (!isSubdomain(child, zone) || labelCount(child) <= labelCount(zone))) {
       return {kind: 'lame', code: 'upward-referral', reason: `upward referral to ${child || '.'} from ${zone || '.'}`, child, ns}
     }
-    if (msg.flags.aa && !(zone !== null && canonicalName(child) === canonicalName(zone))) {
-      return {kind: 'lame', code: 'aa-on-referral', reason: `referral to ${child || '.'} with the AA flag set`, child, ns}
-    }
+    // AA on a referral is wrong (RFC 1035 §4.1.1: the server is not authoritative for the
+    // child), but the referral is still one: follow it and say so.
+    if (msg.flags.aa) return {kind: 'referral', child, ns, warnings: [{code: 'aa-on-referral', reason: `referral to ${child || '.'} with the AA flag set`}]}
     return {kind: 'referral', child, ns}
   }
   if (msg.flags.aa) return {kind: 'nodata', soa, records: []}

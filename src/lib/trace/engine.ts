@@ -96,6 +96,8 @@ export interface Problem {
   zone: string | null
   server: string | null
   message: string
+  /** zone-unreachable: every server of the zone that was tried, and why it was passed over. */
+  passedOver?: {server: string | null, address: string, reason: string}[]
 }
 
 export interface TraceAnswer {
@@ -293,6 +295,8 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   const problems: Problem[] = []
   const serverStats = new Map<string, TraceResult['servers'][number]>()
   const nsStack: string[] = []
+  /** The servers of a zone passed over by its last askZone, and why (for zone-unreachable). */
+  const passedOver = new Map<string, NonNullable<Problem['passedOver']>>()
   let nextId = 1
   /** The walk's work so far, across every name it resolves (the result's stats). */
   const count = {queries: 0, nsLookups: 0, referrals: 0, cnames: 0}
@@ -303,9 +307,9 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   let primeRider: Omit<TraceQuery, 'id' | 'server'> | null = null
   let preloaded: {q: TraceQuery, o: TraceOutcome} | null = null
 
-  const problem = (code: string, zone0: string | null, server: string | null, message: string) => {
+  const problem = (code: string, zone0: string | null, server: string | null, message: string, extra: Partial<Problem> = {}) => {
     const zone = zone0 === null ? null : fqdn(zone0)
-    if (!problems.some((p) => p.code === code && p.zone === zone && p.server === server && p.message === message)) problems.push({code, zone, server, message})
+    if (!problems.some((p) => p.code === code && p.zone === zone && p.server === server && p.message === message)) problems.push({code, zone, server, message, ...extra})
   }
   const usable = (a: string) => opts.family === 'both' || addrFamily(a) === opts.family
 
@@ -468,6 +472,11 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     // Servers with addresses first; glueless ones are resolved only if needed.
     const ordered = [...servers].sort((a, b) => Number(b.resolved && b.addresses.length > 0) - Number(a.resolved && a.addresses.length > 0))
     let fallback: ZoneReply | null = null
+    const passed: NonNullable<Problem['passedOver']> = []
+    passedOver.set(zoneKey, passed)
+    const passOver = (s: ServerRef, reason: string) => {
+      if (!passed.some((p) => p.address === s.address && p.reason === reason)) passed.push({server: s.name === s.address || s.name === null ? null : fqdn(s.name), address: s.address, reason})
+    }
     /**
      * One server's reply, for the sequential and the --all paths alike: a dead or lame server
      * is a problem of that server (reported), and a lame server's non-authoritative records
@@ -476,12 +485,18 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     const judge = (o: TraceOutcome, step: TraceStep): {usable: true, reply: ZoneReply} | {usable: false, fallback: ZoneReply | null} => {
       if (!o.message) {
         problem(step.kind === 'timeout' ? 'server-timeout' : 'server-error', zone, step.server.address, `${serverLabel(step.server)} for ${fqdn(zoneKey)}: ${failure(o, step)}`)
+        passOver(step.server, failure(o, step))
         return {usable: false, fallback: null}
       }
       const cls = classifyResponse(o.message, zone, name, type)
       const reply = {cls, msg: o.message, server: step.server, step}
+      for (const w of cls.warnings ?? []) problem(w.code, zone, step.server.address, `${serverLabel(step.server)}: ${w.reason}`)
       if (cls.kind !== 'lame') return {usable: true, reply}
+      // Priming (RFC 9609 §4.1): a root server that sends the NS set without AA still gives
+      // the root's servers; use it at once rather than asking every root server.
+      if (purpose === 'prime' && cls.code === 'lame-no-aa' && cls.records?.some((rr) => rrType(rr) === 'NS')) return {usable: true, reply}
       problem(cls.code ?? 'lame', zone, step.server.address, `${serverLabel(step.server)} is lame for ${fqdn(zoneKey)}: ${cls.reason}`)
+      passOver(step.server, cls.reason ?? cls.code ?? 'lame')
       return {usable: false, fallback: cls.records?.length ? reply : null}
     }
     if (opts.all) {
@@ -579,7 +594,9 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
         r.minimisedReferral()
       }
       if (!reply) {
-        problem('zone-unreachable', r.zone, null, `no server of ${fqdn(r.zone ?? '')} gave a usable answer for ${fqdn(r.name)} ${type}`)
+        const passed = passedOver.get(r.zone ?? '') ?? []
+        const why = passed.length ? `: ${passed.map((p) => `${p.server ? `${p.server} (${p.address})` : p.address} ${p.reason}`).join('; ')}` : ''
+        problem('zone-unreachable', r.zone, null, `no server of ${fqdn(r.zone ?? '')} gave a usable answer for ${fqdn(ask.name)} ${ask.type}${why}`, {passedOver: passed})
         return fail(null)
       }
       const {cls, msg, server} = reply
@@ -587,7 +604,12 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       // Remember where every record came from: AA is marked per RRset.
       for (const rr of cls.records ?? []) provenance.set(rr, {aa: msg.flags.aa, server, zone})
       for (const rr of msg.answers) if (!provenance.has(rr)) provenance.set(rr, {aa: msg.flags.aa, server, zone})
-      if (cls.kind === 'lame') {
+      // A CNAME or DNAME without AA from every server asked (a parent's cached or aggregated
+      // answer): not the zone's word, but its target has servers of its own. Follow it there.
+      const alias = cls.kind === 'lame' && cls.follow ? cls.follow : cls.kind === 'cname' || cls.kind === 'dname' ? cls.kind : null
+      if (cls.kind === 'lame' && alias) {
+        problem('non-authoritative-alias', zone, server.address, `${cls.follow!.toUpperCase()} ${fqdn(r.name)} → ${fqdn(cls.target!)} came without AA from ${serverLabel(server)} (a server of ${fqdn(zone ?? '')}); following it to the target's own servers`)
+      } else if (cls.kind === 'lame') {
         // Only non-authoritative data was to be had: report it as such.
         problem('non-authoritative-answer', zone, server.address, `only a non-authoritative answer was available for ${fqdn(r.name)} ${type}`)
         return {kind: 'answer', rcode: msg.rcode, authoritative: false, server, zone, records: [...r.chain, ...(cls.records ?? [])]}
@@ -616,24 +638,36 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       if (cls.kind === 'answer' || cls.kind === 'nodata' || cls.kind === 'nxdomain') {
         return {kind: cls.kind, rcode: msg.rcode, authoritative: msg.flags.aa, server, zone, records: [...r.chain, ...(cls.records ?? [])]}
       }
+      if (!alias) return fail(server)
       // CNAME or DNAME: follow from the closest known cut.
       r.chain.push(...(cls.records ?? []))
       const target = cls.target!
       count.cnames++
       if (r.seen.has(target)) {
-        problem('cname-loop', zone, server.address, `${cls.kind.toUpperCase()} loop: ${[...r.seen, target].map(fqdn).join(' → ')}`)
+        problem('cname-loop', zone, server.address, `${alias.toUpperCase()} loop: ${[...r.seen, target].map(fqdn).join(' → ')}`)
         return fail(server, msg.flags.aa)
       }
       if (++r.cnames > limits.maxCnames) throw new LimitHit('cnames', `CNAME chain longer than ${limits.maxCnames}`)
-      // A server may add the target's records when it is in the same zone.
+      // A server may add the target's records when it is in the same zone, and is their
+      // authority only if the target is not below a cut that zone delegates.
       const more = msg.answers.filter((rr) => rrName(rr) === target && (rrType(rr) === type || rrType(rr) === 'CNAME'))
-      if ((cls.kind === 'cname' || cls.kind === 'dname') && more.some((rr) => rrType(rr) === type) && zone !== null && isSubdomain(target, zone) && msg.flags.aa) {
+      if (more.some((rr) => rrType(rr) === type) && zone !== null && isSubdomain(target, zone) && msg.flags.aa && !delegatedBelow(target, zone, msg)) {
         r.chain.push(...more)
         return {kind: 'answer', rcode: msg.rcode, authoritative: true, server, zone, records: r.chain}
       }
       r.follow(target)
       r.startAt(closestCut(target, type))
     }
+  }
+
+  /**
+   * Whether `zone` delegates a cut above `name`: one the walk knows, or one the reply itself
+   * shows (NS records in its authority section for a name between the two).
+   */
+  function delegatedBelow(name: string, zone: string, msg: DnsMessage): boolean {
+    const below = (z: string) => z !== zone && isSubdomain(z, zone) && isSubdomain(name, z)
+    if ([...cache.zones.keys()].some(below)) return true
+    return msg.authorities.some((rr) => rrType(rr) === 'NS' && below(rrName(rr)))
   }
 
   /** --all: compare the parent's view of a cut with the child's own. */
@@ -708,10 +742,11 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   function* prime(): Gen<void> {
     const servers = cache.zones.get('')!
     const reply = yield* askZone('', servers, '', 'NS', 0, 'prime')
-    if (!reply || reply.cls.kind !== 'answer') {
-      problem('priming-failed', '', null, 'priming query NS . got no authoritative answer; using the root hints as they are')
+    if (!reply || (reply.cls.kind !== 'answer' && reply.cls.kind !== 'lame')) {
+      problem('priming-failed', '', null, 'priming query NS . got no answer with the root NS set; using the root hints as they are')
       return
     }
+    if (reply.cls.kind === 'lame') problem('priming-no-aa', '', reply.server.address, `${serverLabel(reply.server)} sent the root NS set without the AA flag; used it all the same`)
     const names = reply.msg.answers.filter((rr) => rrType(rr) === 'NS').map((rr) => canonicalName(String(rrData(rr))))
     const ns = delegationFrom('', null, names, reply.msg, reply.server)
     reply.step.detail = `primed the root: ${names.length} servers, ${ns.filter((n) => n.glue.length).length} with addresses`
@@ -728,11 +763,13 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   }
 
   const kind: ResultKind = final?.kind ?? 'error'
-  const answer: TraceAnswer | null = final && final.kind !== 'error'
-    ? {rcode: final.rcode, authoritative: final.authoritative, server: final.server, zone: final.zone === null ? null : fqdn(final.zone), records: final.records, sources: final.records.map((r) => provenance.get(r) ?? null)}
-    : final && final.records.length
-      ? {rcode: final.rcode, authoritative: false, server: final.server, zone: final.zone === null ? null : fqdn(final.zone), records: final.records, sources: final.records.map((r) => provenance.get(r) ?? null)}
-      : null
+  let answer: TraceAnswer | null = null
+  if (final && (final.kind !== 'error' || final.records.length)) {
+    const sources = final.records.map((r) => provenance.get(r) ?? null)
+    // Authoritative only when every part of the chain came with AA (a parent's non-AA CNAME is not).
+    const authoritative = final.kind !== 'error' && final.authoritative && sources.every((s) => s === null || s.aa)
+    answer = {rcode: final.rcode, authoritative, server: final.server, zone: final.zone === null ? null : fqdn(final.zone), records: final.records, sources}
+  }
   return {
     name: fqdn(qname),
     type: qtype,

@@ -4,58 +4,14 @@
  */
 import {describe, expect, it} from 'vitest'
 import type {DnsClient, Exchange, ExchangeOptions} from '../../../src/lib/dns/client.js'
-import type {DnsMessage, Rr} from '../../../src/lib/dns/message.js'
 import {classifyResponse} from '../../../src/lib/trace/classify.js'
 import {runTrace} from '../../../src/lib/trace/driver.js'
-import {DelegationCache, traceEngine, type TraceOptions, type TraceOutcome, type TraceQuery, type TraceResult} from '../../../src/lib/trace/engine.js'
+import {DelegationCache, type TraceOutcome, type TraceQuery, type TraceResult} from '../../../src/lib/trace/engine.js'
 import {traceToJson} from '../../../src/lib/trace/json.js'
 import {renderMermaid, renderTrace} from '../../../src/lib/render/trace.js'
 import {dnssecPass, type DnssecReport} from '../../../src/lib/trace/dnssec.js'
 import {DEFAULT_TRUST_ANCHORS} from '../../../src/lib/dnssec/anchors.js'
-
-type Reply = Partial<DnsMessage> & {aa?: boolean}
-/** A scripted server: (qname, qtype) → reply, or null for silence. */
-type Handler = (qname: string, qtype: string) => Reply | null
-/** A scripted outcome for odd exchanges (EDNS fallback, ignored packets). */
-type Extra = Pick<TraceOutcome, 'retries' | 'ednsFallback' | 'ignored'>
-
-const rr = (name: string, type: string, data: unknown, ttl = 300): Rr => ({name, type, class: 'IN', ttl, data} as any)
-const soa = (zone: string) => rr(zone, 'SOA', {mname: `ns.${zone}`, rname: `h.${zone}`, serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 60})
-
-function msg(p: Reply): DnsMessage {
-  return {
-    id: 1,
-    opcode: 'QUERY',
-    flags: {qr: true, aa: p.aa ?? false, tc: false, rd: false, ra: false, z: false, ad: false, cd: false},
-    rcode: p.rcode ?? 'NOERROR',
-    rcodeValue: p.rcode === 'REFUSED' ? 5 : p.rcode === 'NXDOMAIN' ? 3 : 0,
-    questions: [],
-    answers: p.answers ?? [],
-    authorities: p.authorities ?? [],
-    additionals: p.additionals ?? [],
-    edns: null,
-    counts: {question: 0, answer: 0, authority: 0, additional: 0},
-    size: 0,
-  }
-}
-
-function run(world: Record<string, Handler>, opts: Partial<TraceOptions> & {name: string}, extra: Record<string, Extra> = {}): {r: TraceResult, sent: TraceQuery[]} {
-  const gen = traceEngine({type: 'A', rootHints: [{name: 'a.root.test', address: '198.51.100.1'}], family: 'both', now: () => 0, prime: false, ...opts} as TraceOptions)
-  const sent: TraceQuery[] = []
-  let it = gen.next()
-  while (!it.done) {
-    const outs = it.value.map((q): TraceOutcome => {
-      sent.push(q)
-      const m = world[q.server.address]?.(q.qname, q.qtype) ?? null
-      const more = extra[q.server.address] ?? {}
-      return m
-        ? {message: msg(m), error: null, rttMs: 5, transport: 'udp', transportReason: 'udp', ...more}
-        : {message: null, error: {code: 'timeout', message: 'timeout'}, rttMs: 100, transport: 'udp', transportReason: 'udp', ...more}
-    })
-    it = gen.next(outs)
-  }
-  return {r: it.value, sent}
-}
+import {msg, rr, run, soa, type Handler, type Reply} from './world.js'
 
 // The root refers test. (glue); test. refers example.test to 192.0.2.53 (v4 only) and
 // v6.test to 2001:db8::66 (v6 only).
