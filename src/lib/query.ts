@@ -19,6 +19,8 @@ export interface QueryRequest {
   /** The server as the user wrote it (a name or an address). */
   serverInput?: string
   tcp: boolean
+  /** Keep a truncated UDP reply rather than retrying over TCP (dig +ignore). */
+  ignoreTc?: boolean
   rd: boolean
   dnssec: boolean
   nsid: boolean
@@ -130,7 +132,9 @@ export async function runQuery(client: DnsClient, req: QueryRequest): Promise<Qu
     timeoutMs: req.timeoutMs,
     retries: req.retries,
     ednsFallback: true,
+    tcpOnTruncation: !req.ignoreTc,
   })
+  if (req.ignoreTc && ex.message?.flags.tc) ex.notes.push('the reply is truncated (TC=1) and was kept as asked (--ignore-tc): sections may be incomplete')
   return toResult(req, ex)
 }
 

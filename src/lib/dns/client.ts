@@ -5,8 +5,10 @@
  * - UDP with a random ID and a fresh source port per try; a reply is accepted
  *   only from the address and port queried, with our ID and our question;
  *   everything else is ignored (and counted) while we keep waiting.
- * - TC=1 → the same query to the same server over TCP.
- * - FORMERR, NOTIMP or BADVERS to an EDNS query → once more without EDNS.
+ * - TC=1 → the same query to the same server over TCP; if that fails, the exchange fails
+ *   (a truncated reply is not an answer) unless the caller keeps truncated replies.
+ * - BADVERS → once more at the EDNS version the server advertises (RFC 6891 §6.1.3), when it
+ *   is lower than ours; FORMERR, NOTIMP or BADVERS to an EDNS query → once more without EDNS.
  * - Bounded tries, and one absolute deadline for the whole exchange.
  */
 import {randomInt} from 'node:crypto'
@@ -34,7 +36,7 @@ export interface ExchangeOptions {
   deadline?: number
   /** Retry without EDNS on FORMERR/NOTIMP/BADVERS (default true). */
   ednsFallback?: boolean
-  /** Retry over TCP when TC=1 (default true). */
+  /** Retry over TCP when TC=1 (default true); false keeps the truncated UDP reply (dig +ignore). */
   tcpOnTruncation?: boolean
 }
 
@@ -129,13 +131,18 @@ export class DnsClient {
     }
     let useTcp = Boolean(opts.tcp)
     let udpTriesLeft = retries + 1
-    let truncated: {message: DnsMessage, wire: Buffer, rtt: number} | null = null
+    let truncated = false
     let triedWithoutEdns = false
+    let triedVersion = false
+    const noAcceptableReply = () => {
+      const what = summarizeIgnored(report.ignored)
+      return `no acceptable reply from ${opts.server.address} port ${opts.server.port} in ${Math.max(0, Math.round(clock.now() - start))} ms (${what} ignored)`
+    }
 
     for (;;) {
       const now = clock.now()
       if (now >= deadline) {
-        report.error ??= {code: 'timeout', message: `no reply from ${opts.server.address} port ${opts.server.port} before the deadline`}
+        report.error ??= {code: 'timeout', message: report.ignored.length ? noAcceptableReply() : `no reply from ${opts.server.address} port ${opts.server.port} before the deadline`}
         break
       }
       const tryDeadline = Math.min(deadline, now + timeoutMs)
@@ -145,6 +152,7 @@ export class DnsClient {
       // The acceptor decodes each candidate reply; keep the one it accepts.
       let accepted: DnsMessage | null = null
       const accept = makeAcceptor(id, opts.question, (m) => (accepted = m))
+      const sentVersion = edns === false ? null : edns.version ?? 0
       const t0 = clock.now()
       const transportName = useTcp ? 'tcp' : 'udp'
       const result = useTcp
@@ -169,7 +177,7 @@ export class DnsClient {
       if (result.kind === 'timeout') {
         attempt.outcome = 'timeout'
         const what = useTcp ? 'TCP' : 'UDP'
-        report.error = {code: 'timeout', message: `no reply from ${opts.server.address} port ${opts.server.port} over ${what} in ${Math.max(0, Math.round(rtt))} ms`}
+        report.error = {code: 'timeout', message: report.ignored.length ? noAcceptableReply() : `no reply from ${opts.server.address} port ${opts.server.port} over ${what} in ${Math.max(0, Math.round(rtt))} ms`}
         // A try cut short by the exchange's deadline ends the exchange (timers
         // may fire a fraction of a millisecond early: do not start a sliver of a try).
         if (!useTcp && udpTriesLeft > 1 && tryDeadline < deadline) {
@@ -186,9 +194,20 @@ export class DnsClient {
       report.error = null
       if (!useTcp && msg.flags.tc && (opts.tcpOnTruncation ?? true)) {
         attempt.outcome = 'truncated'
-        truncated = {message: msg, wire: result.data, rtt}
+        truncated = true
         useTcp = true
         report.transportReason = 'tcp after TC'
+        report.retries++
+        continue
+      }
+      // BADVERS carries the highest version the server implements (RFC 6891 §6.1.3): ask at
+      // that version once before giving EDNS up.
+      const advertised = msg.edns?.version
+      if (edns !== false && msg.rcode === 'BADVERS' && !triedVersion && advertised !== undefined && sentVersion !== null && advertised < sentVersion && (opts.ednsFallback ?? true)) {
+        attempt.outcome = 'edns-rejected'
+        report.notes.push(`BADVERS to EDNS version ${sentVersion}; retried at version ${advertised}, the server's`)
+        edns = {...edns, version: advertised}
+        triedVersion = true
         report.retries++
         continue
       }
@@ -207,13 +226,10 @@ export class DnsClient {
       break
     }
 
-    if (!report.message && truncated) {
-      // TCP after TC failed: the truncated reply is still the best we have.
-      report.notes.push(`TCP after TC failed (${report.error?.message ?? 'unknown error'}); showing the truncated UDP reply`)
-      report.message = truncated.message
-      report.wire.reply = truncated.wire.toString('hex')
-      report.transport = 'udp'
-      report.rttMs = truncated.rtt
+    if (!report.message && truncated && report.error) {
+      // TCP after TC failed: the exchange failed. A truncated reply is not an answer (its
+      // sections may be cut anywhere); callers who want it ask with tcpOnTruncation: false.
+      report.error = {...report.error, message: `the UDP reply was truncated (TC=1) and TCP failed: ${report.error.message}`}
     }
     report.totalMs = clock.now() - start
     return report
@@ -237,6 +253,7 @@ export function makeAcceptor(id: number, question: Question, onAccept?: (msg: Dn
       return err instanceof MalformedMessageError ? err.message : `undecodable reply: ${(err as Error).message}`
     }
     if (!msg.flags.qr) return 'not a response (QR=0)'
+    if (msg.opcode !== 'QUERY') return `wrong opcode ${msg.opcode} (expected QUERY)`
     const questionlessError = msg.questions.length === 0 && (msg.rcode === 'FORMERR' || msg.rcode === 'NOTIMP' || msg.rcode === 'BADVERS')
     if (!questionlessError && !questionMatches(msg, question)) {
       const q = msg.questions[0]
@@ -245,4 +262,23 @@ export function makeAcceptor(id: number, question: Question, onAccept?: (msg: Dn
     onAccept?.(msg)
     return true
   }
+}
+
+/** The kinds of packet an acceptor ignores, as the reasons it gives begin. */
+const IGNORED_KINDS: [RegExp, string][] = [
+  [/^wrong ID/, 'wrong ID'],
+  [/^wrong question|^reply has no question/, 'wrong question'],
+  [/^from unexpected source/, 'wrong source'],
+  [/^not a response/, 'not a response'],
+  [/^wrong opcode/, 'wrong opcode'],
+]
+
+/** "3 malformed, 1 wrong ID": what was ignored, by kind, most frequent first. */
+export function summarizeIgnored(ignored: readonly {reason: string}[]): string {
+  const counts = new Map<string, number>()
+  for (const i of ignored) {
+    const kind = IGNORED_KINDS.find(([re]) => re.test(i.reason))?.[1] ?? 'malformed'
+    counts.set(kind, (counts.get(kind) ?? 0) + 1)
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join(', ')
 }

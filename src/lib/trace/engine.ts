@@ -785,7 +785,9 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
 /** Why an exchange failed, saying when the server did send something that could not be accepted. */
 function failure(o: TraceOutcome, step: TraceStep): string {
   const why = o.error?.message ?? step.kind
-  return step.ignored ? `${why}; ${step.ignored.count} packet(s) ignored (${step.ignored.reasons[0]}${step.ignored.reasons.length > 1 ? ', ...' : ''})` : why
+  // The client already says "no acceptable reply ... (3 malformed, 1 wrong ID ignored)".
+  if (!step.ignored || /ignored\)$/.test(why)) return why
+  return `${why}; ${step.ignored.count} packet(s) ignored (${step.ignored.reasons[0]}${step.ignored.reasons.length > 1 ? ', ...' : ''})`
 }
 
 function serverLabel(s: ServerRef): string {
