@@ -475,7 +475,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     const passed: NonNullable<Problem['passedOver']> = []
     passedOver.set(zoneKey, passed)
     const passOver = (s: ServerRef, reason: string) => {
-      if (!passed.some((p) => p.address === s.address && p.reason === reason)) passed.push({server: s.name === s.address || s.name === null ? null : fqdn(s.name), address: s.address, reason})
+      if (!passed.some((p) => p.address === s.address && p.reason === reason)) passed.push({server: s.name && s.name !== s.address ? fqdn(s.name) : null, address: s.address, reason})
     }
     /**
      * One server's reply, for the sequential and the --all paths alike: a dead or lame server
@@ -484,8 +484,9 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
      */
     const judge = (o: TraceOutcome, step: TraceStep): {usable: true, reply: ZoneReply} | {usable: false, fallback: ZoneReply | null} => {
       if (!o.message) {
-        problem(step.kind === 'timeout' ? 'server-timeout' : 'server-error', zone, step.server.address, `${serverLabel(step.server)} for ${fqdn(zoneKey)}: ${failure(o, step)}`)
-        passOver(step.server, failure(o, step))
+        const why = failure(o, step)
+        problem(step.kind === 'timeout' ? 'server-timeout' : 'server-error', zone, step.server.address, `${serverLabel(step.server)} for ${fqdn(zoneKey)}: ${why}`)
+        passOver(step.server, why)
         return {usable: false, fallback: null}
       }
       const cls = classifyResponse(o.message, zone, name, type)
@@ -595,7 +596,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       }
       if (!reply) {
         const passed = passedOver.get(r.zone ?? '') ?? []
-        const why = passed.length ? `: ${passed.map((p) => `${p.server ? `${p.server} (${p.address})` : p.address} ${p.reason}`).join('; ')}` : ''
+        const why = passed.length ? `: ${passed.map((p) => `${serverLabel({name: p.server, address: p.address})} ${p.reason}`).join('; ')}` : ''
         problem('zone-unreachable', r.zone, null, `no server of ${fqdn(r.zone ?? '')} gave a usable answer for ${fqdn(ask.name)} ${ask.type}${why}`, {passedOver: passed})
         return fail(null)
       }
