@@ -10,6 +10,7 @@
 import {InternalError} from '../errors.js'
 import type {EcsStatus} from './compliance.js'
 import {addressToBigInt, compareSubnets, familyOf, parseAddress} from '../net/cidr.js'
+import {mulberry32} from '../random.js'
 
 /** Label used in outputs for results sent without any ECS option (the baseline). */
 export const BASELINE_LABEL = 'none'
@@ -261,18 +262,6 @@ function unkey(key: string): {rcode: string; answers: string[]} {
   return {rcode, answers}
 }
 
-/** Deterministic 32-bit PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** A stratum of the dependence test: the replies of one server, as subnet index and answer-set index. */
 interface Stratum {
   rows: number[]
@@ -316,7 +305,7 @@ function dependenceTest(strata: Stratum[], permutations: number, seed: number): 
   if (informative.length === 0) return 1
   const observed = informative.reduce((sum, s) => sum + chiSquare(s, s.cols), 0)
   if (observed <= 1e-9) return 1
-  const rand = prng(seed)
+  const rand = mulberry32(seed)
   let atLeast = 0
   const work = informative.map((s) => [...s.cols])
   for (let p = 0; p < permutations; p++) {

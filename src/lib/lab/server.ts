@@ -13,20 +13,7 @@ import {truncateForUdp, udpLimit} from './wire.js'
 import type {Zone} from './zone.js'
 import type {QueryContext, Reply} from './nanoserver.js'
 import type {ServerBehaviour} from './world.js'
-
-/** A small seeded PRNG (mulberry32) salted with a string, so each server has its own stream. */
-export function seededRandom(seed: number, salt = ''): () => number {
-  let h = (seed ^ 0x9e37_79b9) >>> 0
-  for (let i = 0; i < salt.length; i++) h = Math.imul(h ^ salt.charCodeAt(i), 0x85eb_ca6b) >>> 0
-  let state = h || 1
-  return () => {
-    state = (state + 0x6d2b_79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
+import {seededRandom} from '../random.js'
 
 /** Bytes that look like the start of a DNS reply (right ID) and then fall apart. */
 export function garbageReply(raw: Buffer): Buffer {

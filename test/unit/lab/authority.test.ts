@@ -4,7 +4,7 @@ import {describe, expect, it} from 'vitest'
 import {Authority} from '../../../src/lib/lab/authority.js'
 import {truncateForUdp, udpLimit} from '../../../src/lib/lab/wire.js'
 import {Zone} from '../../../src/lib/lab/zone.js'
-import {seededRandom} from '../../../src/lib/lab/server.js'
+import {seededRandom} from '../../../src/lib/random.js'
 import {decode, type Decoded, makeQuery} from './helpers.js'
 
 const PARENT = Zone.fromText('test', `
