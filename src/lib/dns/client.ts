@@ -56,6 +56,8 @@ export interface ExchangeError {
   /** 'timeout' | 'unmapped' | 'refused' | 'unreachable' | 'no-route' | 'closed' | 'malformed' | 'socket' */
   code: string
   message: string
+  /** Set when the message already says what was ignored ("3 malformed, 1 wrong ID"). */
+  ignoredSummary?: string
 }
 
 /** Everything that happened in one exchange. */
@@ -134,15 +136,15 @@ export class DnsClient {
     let truncated = false
     let triedWithoutEdns = false
     let triedVersion = false
-    const noAcceptableReply = () => {
+    const noAcceptableReply = (): ExchangeError => {
       const what = summarizeIgnored(report.ignored)
-      return `no acceptable reply from ${opts.server.address} port ${opts.server.port} in ${Math.max(0, Math.round(clock.now() - start))} ms (${what} ignored)`
+      return {code: 'timeout', message: `no acceptable reply from ${opts.server.address} port ${opts.server.port} in ${Math.max(0, Math.round(clock.now() - start))} ms (${what} ignored)`, ignoredSummary: what}
     }
 
     for (;;) {
       const now = clock.now()
       if (now >= deadline) {
-        report.error ??= {code: 'timeout', message: report.ignored.length ? noAcceptableReply() : `no reply from ${opts.server.address} port ${opts.server.port} before the deadline`}
+        report.error ??= report.ignored.length ? noAcceptableReply() : {code: 'timeout', message: `no reply from ${opts.server.address} port ${opts.server.port} before the deadline`}
         break
       }
       const tryDeadline = Math.min(deadline, now + timeoutMs)
@@ -177,7 +179,7 @@ export class DnsClient {
       if (result.kind === 'timeout') {
         attempt.outcome = 'timeout'
         const what = useTcp ? 'TCP' : 'UDP'
-        report.error = {code: 'timeout', message: report.ignored.length ? noAcceptableReply() : `no reply from ${opts.server.address} port ${opts.server.port} over ${what} in ${Math.max(0, Math.round(rtt))} ms`}
+        report.error = report.ignored.length ? noAcceptableReply() : {code: 'timeout', message: `no reply from ${opts.server.address} port ${opts.server.port} over ${what} in ${Math.max(0, Math.round(rtt))} ms`}
         // A try cut short by the exchange's deadline ends the exchange (timers
         // may fire a fraction of a millisecond early: do not start a sliver of a try).
         if (!useTcp && udpTriesLeft > 1 && tryDeadline < deadline) {

@@ -37,7 +37,7 @@ export type StepPurpose = 'prime' | 'main' | 'ns-address' | 'child-ns' | 'child-
 /** What came back for a query (a subset of the client's Exchange). */
 export interface TraceOutcome {
   message: DnsMessage | null
-  error: {code: string, message: string} | null
+  error: {code: string, message: string, ignoredSummary?: string} | null
   rttMs: number
   transport: 'udp' | 'tcp'
   transportReason: string
@@ -786,8 +786,8 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
 /** Why an exchange failed, saying when the server did send something that could not be accepted. */
 function failure(o: TraceOutcome, step: TraceStep): string {
   const why = o.error?.message ?? step.kind
-  // The client already says "no acceptable reply ... (3 malformed, 1 wrong ID ignored)".
-  if (!step.ignored || /ignored\)$/.test(why)) return why
+  // The client may already say "no acceptable reply ... (3 malformed, 1 wrong ID ignored)".
+  if (!step.ignored || o.error?.ignoredSummary) return why
   return `${why}; ${step.ignored.count} packet(s) ignored (${step.ignored.reasons[0]}${step.ignored.reasons.length > 1 ? ', ...' : ''})`
 }
 

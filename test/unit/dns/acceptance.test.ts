@@ -4,58 +4,16 @@
  * condition for accepting a reply has its own test, and a malformed reply is ignored whole.
  */
 import {describe, expect, it} from 'vitest'
-import type {Clock} from '../../../src/lib/clock.js'
 import {DnsClient, summarizeIgnored, type Exchange, type ExchangeOptions} from '../../../src/lib/dns/client.js'
-import {decodeMessage, decodePacket, encodePacket, makeQuestion, MalformedMessageError, type DecodedPacket, type Packet} from '../../../src/lib/dns/message.js'
-import type {Datagram, DnsTransport, Endpoint, IgnoredPacket, TcpRequest, TcpResult, UdpRequest, UdpResult} from '../../../src/lib/dns/transport.js'
+import {decodeMessage, encodePacket, makeQuestion, MalformedMessageError, type DecodedPacket, type Packet} from '../../../src/lib/dns/message.js'
+import type {Endpoint} from '../../../src/lib/dns/transport.js'
+import {ScriptedTransport, type Script, type Send} from '../../helpers/scripted-transport.js'
 
 const SERVER: Endpoint = {address: '192.0.2.61', port: 53}
 const A = (name: string, ip: string) => ({name, type: 'A', class: 'IN', ttl: 60, data: ip})
 
 /** A reply to `q` in dns-packet's shape, with `extra` over it. */
 const reply = (q: DecodedPacket, extra: Partial<Packet> = {}): Packet => ({id: q.id, type: 'response', flags: 0x0400, questions: q.questions, answers: [A(q.questions[0]!.name, '192.0.2.1')], ...extra})
-
-type Send = Buffer | {data: Buffer, from: Endpoint}
-/** The datagrams a server sends for one query (TCP: 'refuse' fails the connection). */
-type Script = (q: DecodedPacket, transport: 'udp' | 'tcp') => Send[] | 'refuse'
-
-/** A transport that plays a script on a fake clock: silence costs exactly the try's time. */
-class ScriptedTransport implements DnsTransport {
-  t = 0
-  readonly clock: Clock = {now: () => this.t, sleep: async (ms) => void (this.t += ms)}
-  readonly queries: DecodedPacket[] = []
-  constructor(private readonly script: Script) {}
-
-  private play(req: UdpRequest | TcpRequest, transport: 'udp' | 'tcp'): {data: Buffer, from: Endpoint, ignored: IgnoredPacket[]} | {ignored: IgnoredPacket[]} | 'refuse' {
-    const q = decodePacket(req.wire)
-    this.queries.push(q)
-    const out = this.script(q, transport)
-    if (out === 'refuse') return out
-    const ignored: IgnoredPacket[] = []
-    for (const s of out) {
-      const d: Datagram = Buffer.isBuffer(s) ? {data: s, from: req.server} : s
-      const sameSource = d.from.address === req.server.address && d.from.port === req.server.port
-      const v = sameSource ? req.accept(d) : `from unexpected source ${d.from.address} port ${d.from.port}`
-      this.t += 1
-      if (v === true) return {data: d.data, from: d.from, ignored}
-      ignored.push({reason: v, from: d.from, bytes: d.data.length})
-    }
-    this.t = req.deadline
-    return {ignored}
-  }
-
-  async udp(req: UdpRequest): Promise<UdpResult> {
-    const r = this.play(req, 'udp')
-    if (r === 'refuse') throw new Error('UDP cannot be refused')
-    return 'data' in r ? {kind: 'reply', ...r, bytesSent: req.wire.length, localPort: 40000} : {kind: 'timeout', ignored: r.ignored, bytesSent: req.wire.length, localPort: 40000}
-  }
-
-  async tcp(req: TcpRequest): Promise<TcpResult> {
-    const r = this.play(req, 'tcp')
-    if (r === 'refuse') return {kind: 'error', error: Object.assign(new Error('connection refused'), {code: 'refused', name: 'TransportError'}) as any, ignored: [], bytesSent: 0}
-    return 'data' in r ? {kind: 'reply', data: r.data, ignored: r.ignored, bytesSent: req.wire.length, connectMs: 1} : {kind: 'timeout', stage: 'reply', ignored: r.ignored, bytesSent: req.wire.length}
-  }
-}
 
 async function exchange(script: Script, opts: Partial<ExchangeOptions> = {}): Promise<{ex: Exchange, t: ScriptedTransport}> {
   const t = new ScriptedTransport(script)
@@ -151,7 +109,7 @@ describe('a malformed reply is ignored whole, as a spoof would be', () => {
   it('every malformed reply is counted in the error when nothing acceptable came', async () => {
     const {ex} = await exchange((q) => [Buffer.from([q.id >> 8, q.id & 0xff, 0x84]), encodePacket({...reply(q), id: q.id ^ 1}), encodePacket(reply(q, {questions: []})).subarray(0, 20)], {retries: 0, timeoutMs: 2000})
     expect(ex.message).toBeNull()
-    expect(ex.error).toEqual({code: 'timeout', message: 'no acceptable reply from 192.0.2.61 port 53 in 2000 ms (2 malformed, 1 wrong ID ignored)'})
+    expect(ex.error).toEqual({code: 'timeout', message: 'no acceptable reply from 192.0.2.61 port 53 in 2000 ms (2 malformed, 1 wrong ID ignored)', ignoredSummary: '2 malformed, 1 wrong ID'})
   })
 
   it('summarizes ignored packets by kind, most frequent first', () => {
