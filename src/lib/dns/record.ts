@@ -64,9 +64,14 @@ export const NSEC3_FLAG_OPT_OUT = 0x01
 // Reading: every read is bounded; anything out of bounds is a malformed message.
 
 export class MalformedMessageError extends DataError {
-  constructor(message: string) {
+  /**
+   * @param cause set when the decoder met an error it did not anticipate (a bug: the fuzzer
+   *   fails on it); the message is still refused, never half-decoded.
+   */
+  constructor(message: string, cause?: unknown) {
     super(`malformed DNS message: ${message}`, 'malformed')
     this.name = 'MalformedMessageError'
+    if (cause !== undefined) this.cause = cause
   }
 }
 
@@ -209,13 +214,16 @@ export class Writer {
     this.bytes(bytes)
   }
 
-  /** Write a name; `lower` gives the canonical (RFC 4034 §6.2) form; compression only when enabled and allowed. */
+  /**
+   * Write a name; `lower` gives the canonical (RFC 4034 §6.2) form; compression only when enabled
+   * and allowed, and only onto a suffix of the same case, so that every name keeps its case.
+   */
   name(name: string, opts: {lower?: boolean, compress?: boolean} = {}): void {
     let ls = nameLabels(name)
     if (opts.lower) ls = ls.map(lowercaseOctets)
     for (let i = 0; i < ls.length; i++) {
       if (this.names && opts.compress) {
-        const key = formatLabels(ls.slice(i).map(lowercaseOctets))
+        const key = formatLabels(ls.slice(i))
         const at = this.names.get(key)
         if (at !== undefined) {
           this.u16(0xc000 | at)
