@@ -273,7 +273,7 @@ export function decodeMessage(wire: Uint8Array): DnsMessage {
     s = decodeSections(buf)
   } catch (err) {
     if (err instanceof MalformedMessageError) throw err
-    throw new MalformedMessageError((err as Error).message)
+    throw new MalformedMessageError((err as Error).message, err)
   }
   let edns: EdnsInfo | null = null
   let extended = 0

@@ -4,7 +4,6 @@
  * manual clock (no real-time assertions).
  */
 import {afterEach, describe, expect, it} from 'vitest'
-import dnsPacket from 'dns-packet'
 import ipaddr from 'ipaddr.js'
 import {ManualClock} from '../../../src/lib/clock.js'
 import {DnsClient, type Exchange, type ExchangeOptions} from '../../../src/lib/dns/client.js'
