@@ -45,6 +45,7 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
     'max-queries': Flags.integer({description: 'Stop after this many queries.', default: 200, min: 1}),
     'max-referrals': Flags.integer({description: 'Stop after this many referrals per name.', default: 30, min: 1}),
     'max-cnames': Flags.integer({description: 'Longest CNAME/DNAME chain followed.', default: 12, min: 0}),
+    'max-glueless': Flags.integer({description: 'Glueless NS names resolved per delegation before its servers are given up (NXNS bound; default 5, 20 with --all).', min: 0}),
     deadline: Flags.integer({description: 'Overall deadline for one trace, in ms.', default: 30_000, min: 1}),
     file: Flags.string({description: 'Trace every name in FILE (one "NAME [TYPE]" per line; - for stdin).'}),
     concurrency: Flags.integer({description: 'Parallel traces with --file.', default: 8, min: 1, max: 256}),
@@ -86,7 +87,8 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
         dnssec: flags.dnssec,
         trustAnchorFile: flags['trust-anchor'],
         qmin: flags.qmin,
-        limits: {maxQueries: flags['max-queries'], maxReferrals: flags['max-referrals'], maxCnames: flags['max-cnames'], deadlineMs: flags.deadline},
+        limits: {maxQueries: flags['max-queries'], maxReferrals: flags['max-referrals'], maxCnames: flags['max-cnames'], deadlineMs: flags.deadline,
+          ...(flags['max-glueless'] === undefined ? {} : {maxGlueless: flags['max-glueless'], maxGluelessAll: flags['max-glueless']})},
         compareRecursive: compare === undefined ? undefined : compare === 'default' ? '' : compare,
       }
       if (flags.file) {

@@ -4,7 +4,7 @@
  * question in, a verdict out.
  */
 import type {DnsMessage, Rr} from '../dns/message.js'
-import {canonicalName, dnameSubstitute, isSubdomain, labelCount} from '../dns/names.js'
+import {canonicalName, dnameSubstitute, isSubdomain, labelCount, MAX_NAME_WIRE, wireLength} from '../dns/names.js'
 import {typeName} from '../dns/types.js'
 
 export type StepKind = 'referral' | 'answer' | 'cname' | 'dname' | 'nodata' | 'nxdomain' | 'lame' | 'timeout' | 'error'
@@ -88,7 +88,9 @@ export function classifyResponse(msg: DnsMessage, zone: string | null, qname: st
   const withWarnings = (c: Classification): Classification => (warnings.length ? {...c, warnings} : c)
   if (dname) {
     const owner = rrName(dname)
-    const synthesized = canonicalName(dnameSubstitute(q, owner, str(rrData(dname))))
+    // Too long a substitution is kept as it is, for the engine to end it in YXDOMAIN.
+    const substituted = dnameSubstitute(q, owner, str(rrData(dname)))
+    const synthesized = wireLength(substituted) > MAX_NAME_WIRE ? substituted.toLowerCase() : canonicalName(substituted)
     const records = cname ? [dname, cname] : [dname]
     if (!msg.flags.aa) return withWarnings({kind: 'lame', code: 'lame-no-aa', reason: 'DNAME without the AA flag', records, target: synthesized, follow: 'dname'})
     return withWarnings({kind: 'dname', target: synthesized, records})

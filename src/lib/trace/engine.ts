@@ -10,7 +10,7 @@
  * known cut, moves to the next server on lame/dead ones, and bounds all work.
  */
 import type {DnsMessage, Rr} from '../dns/message.js'
-import {ancestorAt, canonicalName, fqdn, isSubdomain, labelCount} from '../dns/names.js'
+import {ancestorAt, canonicalName, fqdn, isSubdomain, labelCount, MAX_NAME_WIRE, wireLength} from '../dns/names.js'
 import {typeName} from '../dns/types.js'
 import {classifyResponse, rrData, rrName, rrType, type Classification, type StepKind} from './classify.js'
 
@@ -137,6 +137,12 @@ export interface TraceLimits {
   maxCnames: number
   /** Nesting of glueless NS lookups. */
   maxNsDepth: number
+  /**
+   * Glueless NS names resolved for one delegation before its servers are given up (the NXNS
+   * bound, as resolvers patched in 2020 have); with --all, maxGluelessAll.
+   */
+  maxGlueless: number
+  maxGluelessAll: number
   /** Overall deadline in ms from the start. */
   deadlineMs: number
 }
@@ -144,7 +150,7 @@ export interface TraceLimits {
 /** RFC 9156 §2.3: at most this many minimised queries per name before sending the full name. */
 export const MAX_MINIMISE_COUNT = 10
 
-export const DEFAULT_LIMITS: TraceLimits = {maxQueries: 200, maxReferrals: 30, maxCnames: 12, maxNsDepth: 4, deadlineMs: 30_000}
+export const DEFAULT_LIMITS: TraceLimits = {maxQueries: 200, maxReferrals: 30, maxCnames: 12, maxNsDepth: 4, maxGlueless: 5, maxGluelessAll: 20, deadlineMs: 30_000}
 
 export interface TraceOptions {
   name: string
@@ -297,6 +303,8 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   const nsStack: string[] = []
   /** The servers of a zone passed over by its last askZone, and why (for zone-unreachable). */
   const passedOver = new Map<string, NonNullable<Problem['passedOver']>>()
+  /** Glueless NS names resolved per delegation (the NXNS bound). */
+  const gluelessDone = new Map<string, {n: number}>()
   let nextId = 1
   /** The walk's work so far, across every name it resolves (the result's stats). */
   const count = {queries: 0, nsLookups: 0, referrals: 0, cnames: 0}
@@ -449,7 +457,8 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     nsStack.push(ns.name)
     const found: string[] = []
     try {
-      const types = opts.family === 6 ? ['AAAA'] : ['A', 'AAAA']
+      // Only the families that can be used: -4 never asks AAAA, -6 never A.
+      const types = opts.family === 6 ? ['AAAA'] : opts.family === 4 ? ['A'] : ['A', 'AAAA']
       for (const t of types) {
         if (t === 'AAAA' && opts.family === 'both' && found.length > 0) break
         const r = yield* resolve(ns.name, t, depth + 1, 'ns-address')
@@ -466,6 +475,43 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     return ns.addresses
   }
 
+  /**
+   * The addresses of a zone's servers, each given once, for one round of asking. NXNS (2020):
+   * a referral to many glueless NS names must not multiply into as many lookups (at most
+   * maxGlueless are resolved, as patched resolvers do), nor many names sharing one address into
+   * as many identical queries (names that share an address share its verdict).
+   */
+  function addressSource(zoneKey: string, depth: number) {
+    const cap = opts.all ? limits.maxGluelessAll : limits.maxGlueless
+    // Counted per delegation over the whole walk (--all's child check and the asking share it).
+    let count = gluelessDone.get(zoneKey)
+    if (!count) gluelessDone.set(zoneKey, count = {n: 0})
+    const done = count
+    const skipped: string[] = []
+    const given = new Set<string>()
+    return {
+      /** The usable addresses of `ns` not given before (resolving it if it is glueless and the cap allows). */
+      * fresh(ns: NsInfo): Gen<string[]> {
+        if (!ns.resolved && !cache.addresses.has(ns.name) && ns.label !== 'in-domain') {
+          if (done.n >= cap) {
+            skipped.push(ns.name)
+            return []
+          }
+          done.n++
+        }
+        const out = (yield* nsAddresses(ns, zoneKey, depth)).filter((a) => usable(a) && !given.has(a))
+        for (const a of out) given.add(a)
+        return out
+      },
+      /** Report `limit-glueless` if the cap left NS names unresolved. */
+      report(): void {
+        if (skipped.length === 0) return
+        problem('limit-glueless', zoneKey, null, `resolved ${done.n} glueless NS name${done.n === 1 ? '' : 's'} of ${fqdn(zoneKey)} and left ${skipped.length} more unresolved (${skipped.slice(0, 3).map(fqdn).join(' ')}${skipped.length > 3 ? ' ...' : ''}): limit ${cap} per delegation (--max-glueless)`)
+        skipped.length = 0
+      },
+    }
+  }
+
   /** Ask the servers of `zone` until one gives a usable reply. */
   function* askZone(zone: string | null, servers: NsInfo[], name: string, type: string, depth: number, purpose: StepPurpose): Gen<ZoneReply | null> {
     const zoneKey = zone ?? ''
@@ -477,6 +523,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     const passOver = (s: ServerRef, reason: string) => {
       if (!passed.some((p) => p.address === s.address && p.reason === reason)) passed.push({server: s.name && s.name !== s.address ? fqdn(s.name) : null, address: s.address, reason})
     }
+    const source = addressSource(zoneKey, depth)
     /**
      * One server's reply, for the sequential and the --all paths alike: a dead or lame server
      * is a problem of that server (reported), and a lame server's non-authoritative records
@@ -502,7 +549,8 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     }
     if (opts.all) {
       const targets: ServerRef[] = []
-      for (const ns of ordered) for (const a of (yield* nsAddresses(ns, zoneKey, depth)).filter(usable)) targets.push({name: ns.name, address: a})
+      for (const ns of ordered) for (const a of yield* source.fresh(ns)) targets.push({name: ns.name, address: a})
+      source.report()
       if (targets.length === 0) {
         noAddress(zone, servers)
         return null
@@ -528,8 +576,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     }
     let tried = 0
     for (const ns of ordered) {
-      const addrs = (yield* nsAddresses(ns, zoneKey, depth)).filter(usable)
-      for (const address of addrs) {
+      for (const address of yield* source.fresh(ns)) {
         tried++
         const server = {name: ns.name, address}
         const [{o, step}] = yield* send([{server, qname: name, qtype: type, zone, purpose, depth}])
@@ -538,6 +585,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
         fallback ??= r.fallback
       }
     }
+    source.report()
     if (tried === 0) noAddress(zone, servers)
     return fallback
   }
@@ -649,6 +697,11 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
         return fail(server, msg.flags.aa)
       }
       if (++r.cnames > limits.maxCnames) throw new LimitHit('cnames', `CNAME chain longer than ${limits.maxCnames}`)
+      // RFC 6672 §2.2: a substitution longer than a name may be is YXDOMAIN, not a query.
+      if (wireLength(target) > MAX_NAME_WIRE) {
+        problem('dname-overflow', zone, server.address, `DNAME substitution makes ${fqdn(r.name)} into a name of ${wireLength(target)} octets (at most ${MAX_NAME_WIRE}): YXDOMAIN (RFC 6672 §2.2)`)
+        return {kind: 'error', rcode: 'YXDOMAIN', authoritative: msg.flags.aa, server, zone, records: r.chain}
+      }
       // A server may add the target's records when it is in the same zone, and is their
       // authority only if the target is not below a cut that zone delegates.
       const more = msg.answers.filter((rr) => rrName(rr) === target && (rrType(rr) === type || rrType(rr) === 'CNAME'))
@@ -674,7 +727,9 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   /** --all: compare the parent's view of a cut with the child's own. */
   function* checkChild(child: string, ns: NsInfo[], depth: number): Gen<void> {
     const targets: ServerRef[] = []
-    for (const n of ns) for (const a of (yield* nsAddresses(n, child, depth)).filter(usable)) targets.push({name: n.name, address: a})
+    const source = addressSource(child, depth)
+    for (const n of ns) for (const a of yield* source.fresh(n)) targets.push({name: n.name, address: a})
+    source.report()
     if (targets.length === 0) return
     const res = yield* send(targets.map((server) => ({server, qname: child, qtype: 'NS', zone: child, purpose: 'child-ns' as const, depth})))
     const parentSet = ns.map((n) => n.name).sort().join(' ')
@@ -813,7 +868,7 @@ function describe(step: TraceStep, cls: Classification | null, o: TraceOutcome):
     case 'referral': return `referral to ${fqdn(cls!.child!)}`
     case 'answer': return `${step.aa ? 'authoritative' : 'non-authoritative'} answer: ${cls!.records!.length} record(s)`
     case 'cname': return `CNAME to ${fqdn(cls!.target!)}`
-    case 'dname': return `DNAME: ${fqdn(step.qname)} becomes ${fqdn(cls!.target!)}`
+    case 'dname': return `DNAME: ${fqdn(step.qname)} becomes ${wireLength(cls!.target!) > MAX_NAME_WIRE ? `${cls!.target!}. (too long)` : fqdn(cls!.target!)}`
     case 'nodata': return `no ${step.qtype} records (NODATA)${cls!.soa ? '' : ', and no SOA in the authority section'}`
     case 'nxdomain': return `the name does not exist (NXDOMAIN)${cls!.soa ? '' : ', and no SOA in the authority section'}`
     case 'lame': return `lame: ${cls!.reason}`
