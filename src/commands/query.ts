@@ -29,7 +29,7 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
   ]
 
   static override args = {
-    name: Args.string({ignoreStdin: true, description: 'Domain name to query.', required: true}),
+    name: Args.string({ignoreStdin: true, description: 'Domain name to query (@SERVER may come first, as in dig).', required: true}),
     type: Args.string({ignoreStdin: true, description: 'Record type (default A), class or @SERVER.'}),
     extra: Args.string({ignoreStdin: true, description: 'Class or @SERVER.'}),
     extra2: Args.string({ignoreStdin: true, description: '@SERVER.', hidden: true}),
@@ -63,16 +63,20 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
       nsid: flags['expect-nsid'],
       scope: flags['expect-scope'],
     }
-    // Positional arguments after NAME: type, class, @server, in any order (as dig).
+    // Positional arguments: @server anywhere (as dig: `dig @192.0.2.1 name`), then NAME, then
+    // type and class in any order.
     let type = 'A'
     let klass = flags.class
     let server = flags.server
     let sawType = false
-    for (const a of [args.type, args.extra, args.extra2]) {
+    let name: string | undefined
+    for (const a of [args.name, args.type, args.extra, args.extra2]) {
       if (a === undefined) continue
       if (a.startsWith('@')) {
         if (server) throw new UsageError(`two servers given (${server} and ${a})`)
         server = a.slice(1)
+      } else if (name === undefined) {
+        name = a
       } else if (/^(IN|CH|CHAOS|HS)$/i.test(a)) {
         klass = a
       } else if (!sawType) {
@@ -80,7 +84,8 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
         sawType = true
       } else throw new UsageError(`unexpected argument "${a}"`)
     }
-    const question = makeQuestion(args.name, type, klass)
+    if (name === undefined) throw new UsageError('no name to query (give NAME as well as @SERVER)')
+    const question = makeQuestion(name, type, klass)
     const port = validatePort(flags.port)
     const subnet = flags.subnet === undefined ? null : parseSubnet(flags.subnet)
     const subnetSaid = subnet && subnetNote(subnet)

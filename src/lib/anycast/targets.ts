@@ -97,7 +97,7 @@ export async function resolveTargets(req: TargetRequest, resolver: TargetResolve
   const rootQuery = {name: qname, type: 'SOA'}
 
   for (const input of req.inputs) {
-    const spec = parseServerSpec(input)
+    const spec = parseServerSpec(input, 'target')
     const port = spec.port ?? req.port
     if (net.isIP(spec.host)) {
       const family = familyOf(spec.host)

@@ -3,8 +3,9 @@
  * a name), port flags, and the system's resolvers from /etc/resolv.conf.
  */
 import net from 'node:net'
-import {readFileSync} from 'node:fs'
+import {FILE_LIMITS, readTextFile} from '../files.js'
 import {UsageError} from '../errors.js'
+import {checkIpLiteral} from '../net/cidr.js'
 
 /** Nameserver addresses from a resolv.conf text (scope IDs dropped). */
 export function parseResolvConf(text: string): string[] {
@@ -20,7 +21,7 @@ export function parseResolvConf(text: string): string[] {
 
 export function systemNameservers(path = '/etc/resolv.conf'): string[] {
   try {
-    return parseResolvConf(readFileSync(path, 'utf8'))
+    return parseResolvConf(readTextFile({path, what: 'resolver configuration', maxBytes: FILE_LIMITS.resolvConf, code: 'bad-file'}))
   } catch {
     return []
   }
@@ -37,7 +38,7 @@ export function validatePort(port: number | undefined, what = '--port'): number 
  * Parse a server given as `ADDR`, `[ADDR]:PORT`, `ADDR#PORT` (dig/kdig style) or
  * a name. Returns the address (or name) and the port if one was given.
  */
-export function parseServerSpec(input: string): {host: string, port?: number} {
+export function parseServerSpec(input: string, what = 'server'): {host: string, port?: number} {
   let s = input.trim().replace(/^@/, '')
   if (s === '') throw new UsageError('empty server', 'bad-server')
   let port: number | undefined
@@ -55,5 +56,6 @@ export function parseServerSpec(input: string): {host: string, port?: number} {
     s = s.slice(0, i)
   }
   if (port !== undefined) validatePort(port, `server port in "${input}"`)
+  checkIpLiteral(s, what, what === 'server' ? 'bad-server' : 'bad-target')
   return {host: s, port}
 }

@@ -8,6 +8,29 @@
 import ipaddr from 'ipaddr.js'
 import {InternalError, UsageError} from '../errors.js'
 
+/**
+ * Whether a host string is meant as an IP address literal: dotted digits (no top-level domain is
+ * all-numeric, RFC 3696 §2, so `999.1.1.1` or `10.1` is never a host name) or hex with colons.
+ */
+export function looksLikeIpLiteral(text: string): boolean {
+  return (/^[0-9.]+$/.test(text) && text.includes('.')) || (/^[0-9a-f:.]+(%.+)?$/i.test(text) && text.includes(':'))
+}
+
+/**
+ * Refuse a host string that is meant as an IP literal but is not a valid one (exit 2), rather
+ * than hand it to the system resolver as a name.
+ */
+export function checkIpLiteral(text: string, what: string, code: 'bad-server' | 'bad-target' = 'bad-server'): void {
+  if (!looksLikeIpLiteral(text)) return
+  try {
+    ipaddr.parse(text.replace(/%.*$/, ''))
+    if (ipaddr.IPv4.isValidFourPartDecimal(text) || text.includes(':')) return
+  } catch {
+    // fall through
+  }
+  throw new UsageError(`${what} "${text}" is not a valid IP address`, code)
+}
+
 /** ECS address family code (RFC 7871 §6 uses the IANA address family numbers): 1 = IPv4, 2 = IPv6. */
 export type Family = 1 | 2
 

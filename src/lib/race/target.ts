@@ -6,6 +6,7 @@
 import net from 'node:net'
 import {validateName} from '../dns/names.js'
 import {UsageError} from '../errors.js'
+import {checkIpLiteral} from '../net/cidr.js'
 import {type Family, familyOf, POLICY_TABLES, type PolicyName, sortDestinations} from './rfc6724.js'
 
 /** The default port for a bare HOST (no URL, no --port): HTTPS's. */
@@ -61,6 +62,7 @@ export function parseTarget(input: string, opts: {port?: number, tls?: boolean} 
 
 function checkHost(host: string, input: string): {name: string, literal: Family | null} {
   if (net.isIP(host)) return {name: host, literal: familyOf(host)}
+  checkIpLiteral(host, 'host', 'bad-target')
   if (host.includes(':')) throw new UsageError(`"${input}": not an IP address or host name`, 'bad-target')
   const name = validateName(host, 'host')
   if (name === '') throw new UsageError('the root is not a host', 'bad-target')
