@@ -11,7 +11,7 @@
  * Statuses follow RFC 4033 §5 / RFC 4035 §4.3: secure, insecure, bogus (indeterminate is
  * reported as insecure with a reason saying so).
  */
-import {dnameSubstitute, isSubdomain, nameEquals, shownName} from '../dns/names.js'
+import {dnameSubstitute, isSubdomain, nameEquals, printable, shownName} from '../dns/names.js'
 import {DNSKEY_FLAG_REVOKE, DNSKEY_FLAG_ZONE} from '../dns/record.js'
 import type {DnskeyData, DnskeyRecord, DsData, DsRecord, Rr, RrsigRecord} from '../dns/record.js'
 import {algorithmLabel, sameType, typeName, typeNumber} from '../dns/types.js'
@@ -450,9 +450,34 @@ function xmlAttr(attrs: string, name: string): string | undefined {
  * (RFC 9718), keeping only KeyDigests valid at `now`. Returns DS records; throws when none.
  */
 export function parseTrustAnchor(text: string, opts: TrustAnchorOptions = {}): DsRecord[] {
+  return parseAnchors(text, opts).map((ds) => {
+    checkAnchor(ds)
+    return ds
+  })
+}
+
+/** Algorithm numbers IANA has assigned for DNSSEC signing (RFC 8624 §3.1 lists their status). */
+const KNOWN_ALGORITHMS = new Set([1, 3, 5, 6, 7, 8, 10, 12, 13, 14, 15, 16, 17, 23])
+/** Digest octets of each known DS digest type (RFC 4034, 4509, 5933, 6605). */
+const DIGEST_OCTETS: Record<number, number> = {1: 20, 2: 32, 3: 32, 4: 48}
+
+/** Every field of a trust anchor in range: a bad file is refused, never half used. */
+function checkAnchor(ds: DsRecord): void {
+  const {keyTag, algorithm, digestType, digest} = ds.data
+  const where = `trust anchor DS ${Number.isFinite(keyTag) ? keyTag : '?'} for ${ds.name === '' ? '.' : ds.name}`
+  if (!Number.isInteger(keyTag) || keyTag < 0 || keyTag > 65535) throw new DataError(`${where}: key tag must be 0–65535`, 'bad-dnssec-data')
+  if (!KNOWN_ALGORITHMS.has(algorithm)) throw new DataError(`${where}: unknown algorithm ${Number.isFinite(algorithm) ? algorithm : '(not a number)'}`, 'bad-dnssec-data')
+  const want = DIGEST_OCTETS[digestType]
+  if (want === undefined) throw new DataError(`${where}: unknown digest type ${Number.isFinite(digestType) ? digestType : '(not a number)'}`, 'bad-dnssec-data')
+  if (digest.length !== want) throw new DataError(`${where}: a digest of type ${digestType} has ${want} octets, not ${digest.length}`, 'bad-dnssec-data')
+}
+
+function parseAnchors(text: string, opts: TrustAnchorOptions): DsRecord[] {
   const now = opts.now ?? Math.floor(Date.now() / 1000)
   const out: DsRecord[] = []
   if (/<TrustAnchor\b/i.test(text)) {
+    // No DTD, so no entities to expand ("billion laughs") and none to resolve.
+    if (/<!(DOCTYPE|ENTITY)\b/i.test(text)) throw new DataError('trust anchor XML with a DOCTYPE or ENTITY declaration is not accepted', 'bad-dnssec-data')
     const zone = xmlText(text, 'Zone') ?? '.'
     const owner = zone === '.' ? '.' : zone.replace(/\.$/, '')
     for (const m of text.matchAll(/<KeyDigest\b([^>]*)>([\s\S]*?)<\/KeyDigest>/gi)) {
@@ -466,8 +491,11 @@ export function parseTrustAnchor(text: string, opts: TrustAnchorOptions = {}): D
       const alg = xmlText(body, 'Algorithm')
       const dt = xmlText(body, 'DigestType')
       const digest = xmlText(body, 'Digest')
-      if (!tag || !alg || !dt || !digest || !/^(?:[0-9a-f]{2})+$/i.test(digest.replace(/\s+/g, ''))) {
-        throw new DataError(`malformed KeyDigest ${xmlAttr(attrs, 'id') ?? ''} in trust anchor XML`, 'bad-dnssec-data')
+      const bad = ([['KeyTag', tag], ['Algorithm', alg], ['DigestType', dt]] as const).find(([, v]) => !v || !/^\d{1,5}$/.test(v))
+        ?? (!digest || !/^(?:[0-9a-f]{2})+$/i.test(digest.replace(/\s+/g, '')) ? ['Digest', digest] as const : null)
+      if (bad || !tag || !alg || !dt || !digest) {
+        const [field, value] = bad ?? ['KeyDigest', '']
+        throw new DataError(`malformed KeyDigest ${xmlAttr(attrs, 'id') ?? ''} in trust anchor XML: ${field} ${value === undefined ? 'is missing' : `"${printable(value, 40)}" is not ${field === 'Digest' ? 'hex' : 'a number'}`}`, 'bad-dnssec-data')
       }
       out.push({name: owner, type: 'DS', class: 'IN', ttl: 172800, data: {keyTag: Number(tag), algorithm: Number(alg), digestType: Number(dt), digest: Buffer.from(digest.replace(/\s+/g, ''), 'hex')}})
     }

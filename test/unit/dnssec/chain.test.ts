@@ -445,6 +445,27 @@ describe('parseTrustAnchor', () => {
     expect(() => parseTrustAnchor('<TrustAnchor><Zone>.</Zone></TrustAnchor>')).toThrow(/no currently valid KeyDigest/)
   })
 
+  it('validates every field of an anchor: key tag, algorithm, digest type and digest length', () => {
+    const kd = (body: string) => `<TrustAnchor><Zone>.</Zone><KeyDigest id="K1" validFrom="2017-02-02T00:00:00+00:00">${body}</KeyDigest></TrustAnchor>`
+    const good = {tag: '20326', alg: '8', dt: '2', digest: 'E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D'}
+    const xml = (o: Partial<typeof good>) => {
+      const v = {...good, ...o}
+      return kd(`<KeyTag>${v.tag}</KeyTag><Algorithm>${v.alg}</Algorithm><DigestType>${v.dt}</DigestType><Digest>${v.digest}</Digest>`)
+    }
+    expect(parseTrustAnchor(xml({}), {now: MAY_2026})).toHaveLength(1)
+    // An entity reference once became NaN and was accepted.
+    expect(() => parseTrustAnchor(xml({tag: '&lol9;'}), {now: MAY_2026})).toThrow('malformed KeyDigest K1 in trust anchor XML: KeyTag "&lol9;" is not a number')
+    expect(() => parseTrustAnchor(xml({tag: '70000'}), {now: MAY_2026})).toThrow('trust anchor DS 70000 for .: key tag must be 0–65535')
+    expect(() => parseTrustAnchor(xml({alg: '99'}), {now: MAY_2026})).toThrow('unknown algorithm 99')
+    expect(() => parseTrustAnchor(xml({dt: '9'}), {now: MAY_2026})).toThrow('unknown digest type 9')
+    expect(() => parseTrustAnchor(xml({digest: 'E06D44B8'}), {now: MAY_2026})).toThrow('a digest of type 2 has 32 octets, not 4')
+    expect(() => parseTrustAnchor(xml({digest: 'XYZ'}), {now: MAY_2026})).toThrow('Digest "XYZ" is not hex')
+    expect(() => parseTrustAnchor('<!DOCTYPE x [<!ENTITY lol "lol">]>' + xml({}), {now: MAY_2026})).toThrow('DOCTYPE or ENTITY declaration is not accepted')
+    // Presentation-format anchors are held to the same rules.
+    expect(() => parseTrustAnchor('. 86400 IN DS 20326 8 2 E06D44B8')).toThrow('a digest of type 2 has 32 octets, not 4')
+    expect(() => parseTrustAnchor('. 86400 IN DS 20326 200 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D')).toThrow('unknown algorithm 200')
+  })
+
   it('rejects text without anchors', () => {
     expect(() => parseTrustAnchor('; nothing here\n')).toThrow(/no DS or DNSKEY/)
     // The one zone-file reader's wording: FILE:LINE: TYPE: field: what is wrong.
