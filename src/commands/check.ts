@@ -9,7 +9,8 @@ import * as Flags from '@oclif/core/flags'
 import {DnsxCommand} from '../lib/cli/base.js'
 import {UsageError} from '../lib/errors.js'
 import {catalogueFrom} from '../lib/check/catalogue.js'
-import {loadCheckFile} from '../lib/check/load.js'
+import {DEFAULT_MAX_CHECKS, loadCheckFile} from '../lib/check/load.js'
+import {FILE_LIMITS} from '../lib/files.js'
 import {DEFAULT_CONCURRENCY, DEFAULT_MAX_DURATION_MS, exitCodeFor, runChecks, summarize, type CheckResult, type Summary} from '../lib/check/run.js'
 
 /** The JSON shape of `dnsx check --json` (schemas/check.json). */
@@ -67,6 +68,8 @@ Commands run in the current directory, so relative paths in flags are relative t
     junit: Flags.string({description: 'Also write JUnit XML (testsuite/testcase; failure, error) to FILE.', helpValue: 'FILE'}),
     concurrency: Flags.integer({char: 'j', description: 'Checks run at once.', default: DEFAULT_CONCURRENCY, min: 1, max: 64}),
     timeout: Flags.integer({description: 'The commands\' --timeout (ms) for checks that set none (overrides the file\'s defaults).', min: 1, max: 600_000, helpGroup: 'GLOBAL'}),
+    'max-checks': Flags.integer({description: `Refuse a file of more checks than N (default ${DEFAULT_MAX_CHECKS}).`, helpValue: 'N', min: 1}),
+    'max-file-size': Flags.integer({description: `Refuse a check file larger than BYTES (default ${FILE_LIMITS.checkFile}).`, helpValue: 'BYTES', min: 1}),
     'max-duration': Flags.integer({description: `Kill a check after MS and count it as could-not-run, for checks that set no maxDuration (overrides the file's defaults; else ${DEFAULT_MAX_DURATION_MS}).`, helpValue: 'MS', min: 1}),
   }
 
@@ -77,7 +80,10 @@ Commands run in the current directory, so relative paths in flags are relative t
     if (flags.junit) await assertWritable(flags.junit)
     const catalogue = catalogueFrom(this.config.commands)
     // The built-in suite is named by its package path, not this machine's.
-    const checkFile = await loadCheckFile(file, {catalogue, display: args.file ? undefined : 'data/checks/lab.yaml'})
+    const checkFile = await loadCheckFile(file, {
+      catalogue, display: args.file ? undefined : 'data/checks/lab.yaml',
+      limits: {maxChecks: flags['max-checks'], maxBytes: flags['max-file-size']},
+    })
 
     const json = this.jsonEnabled()
     const progress = !json && Boolean(process.stderr.isTTY)

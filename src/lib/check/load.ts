@@ -24,6 +24,7 @@
  * has that form), a string or number gives --<key>=VALUE.
  */
 import {readFileSync} from 'node:fs'
+import {FILE_LIMITS, formatBytes, readTextInput} from '../files.js'
 import {UsageError} from '../errors.js'
 
 /** What dnsx check needs to know of one flag of a command (from oclif's manifest). */
@@ -363,11 +364,78 @@ function yamlMessage(message: string): string {
   return first.replace(/ at line \d+, column \d+:?$/, '').trim()
 }
 
+/** Bounds on a check file (README's limits table). */
+export interface CheckFileLimits {
+  /** Octets in the file (default FILE_LIMITS.checkFile). */
+  maxBytes?: number
+  /** Checks in the file (default DEFAULT_MAX_CHECKS). */
+  maxChecks?: number
+}
+export const DEFAULT_MAX_CHECKS = 10_000
+/** Nodes that aliases may expand to (yaml's maxAliasCount). */
+export const MAX_ALIAS_COUNT = 1000
+/** Nesting of collections; a check file needs about six. */
+export const MAX_YAML_DEPTH = 64
+
+/**
+ * The first line at which the text nests more than `max` collections deep (flow brackets, or
+ * block indentation and compact `- - -` sequences), or 0. Linear, and run before the YAML parser,
+ * whose recursion a file nested 100,000 deep would exhaust.
+ */
+export function tooDeep(text: string, max: number): number {
+  let flow = 0
+  let line = 1
+  let quote: string | null = null
+  let atLineStart = true
+  let indent = 0
+  /** The last significant character: a quote opens a scalar only where a value may begin. */
+  let prev = '\n'
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (c === '\n') {
+      prev = c
+      line++
+      // Inside a quoted scalar a new line's indentation is not nesting.
+      atLineStart = quote === null
+      indent = 0
+      continue
+    }
+    if (quote) {
+      if (c === '\\' && quote === '"') i++
+      else if (c === quote) quote = null
+      continue
+    }
+    if (atLineStart) {
+      if (c === ' ' || c === '-' || c === '?' || c === ':') {
+        // Indentation and compact block entries ("- - - x") each open a level; two columns a level.
+        indent++
+        if (indent > 2 * max) return line
+        continue
+      }
+      atLineStart = false
+      prev = '\n'
+    }
+    if (c === ' ' || c === '\t') continue
+    const opens = prev === '\n' || prev === ':' || prev === '[' || prev === '{' || prev === ',' || prev === '-' || prev === '?'
+    prev = c
+    if (c === '#') {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++
+    } else if ((c === '"' || c === "'") && opens) quote = c
+    else if (c === '[' || c === '{') {
+      if (++flow > max) return line
+    } else if (c === ']' || c === '}') flow = Math.max(0, flow - 1)
+  }
+  return 0
+}
+
 /**
  * Parse and validate a check file. Throws CheckFileError (exit 2) with one line pointing at the
  * file, line and field of the first problem (by line), saying how many more there are.
  */
-export async function parseCheckFile(text: string, source: string, catalogue?: CommandCatalogue): Promise<CheckFile> {
+export async function parseCheckFile(text: string, source: string, catalogue?: CommandCatalogue, limits: CheckFileLimits = {}): Promise<CheckFile> {
+  const maxChecks = limits.maxChecks ?? DEFAULT_MAX_CHECKS
+  const deep = tooDeep(text, MAX_YAML_DEPTH)
+  if (deep) throw new CheckFileError(source, deep, '', `nested more than ${MAX_YAML_DEPTH} levels deep; a check file needs a few`)
   const yaml: YamlModule = await import('yaml')
   const lineCounter = new yaml.LineCounter()
   const doc = yaml.parseDocument(text, {lineCounter, prettyErrors: true, uniqueKeys: true})
@@ -378,9 +446,20 @@ export async function parseCheckFile(text: string, source: string, catalogue?: C
     const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more YAML error${doc.errors.length > 2 ? 's' : ''})` : ''
     throw new CheckFileError(source, line, '', `invalid YAML: ${yamlMessage(e.message)}${more}`)
   }
-  const data = doc.toJS({maxAliasCount: 1000}) as unknown
+  let data: unknown
+  try {
+    // Aliases may not expand a file beyond MAX_ALIAS_COUNT nodes (a "billion laughs" bomb).
+    data = doc.toJS({maxAliasCount: MAX_ALIAS_COUNT}) as unknown
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/.test(err.message)) throw new CheckFileError(source, 1, '', 'nested too deeply')
+    throw new CheckFileError(source, 1, '', `invalid YAML: ${yamlMessage((err as Error).message)} (aliases may expand to at most ${MAX_ALIAS_COUNT} nodes)`)
+  }
   if (data === null || data === undefined) throw new CheckFileError(source, 1, '', 'the file is empty; expected a mapping with a `checks:` list')
   const locate = new Locator(yaml, doc, lineOf)
+  const checks = (data as {checks?: unknown}).checks
+  if (Array.isArray(checks) && checks.length > maxChecks) {
+    throw new CheckFileError(source, locate.line(['checks', maxChecks]), `checks[${maxChecks}]`, `more than ${maxChecks} checks (raise the bound with --max-checks)`)
+  }
   const validate = await checkFileValidator()
   let problems = validate(data).map((e) => describeAjvError(e, data)).filter((p): p is Problem => p !== null)
   if (problems.length === 0) problems = semanticProblems(data, catalogue)
@@ -428,27 +507,20 @@ export interface LoadOptions {
   /** The file's name in messages (default: the path as given; "<stdin>" for "-"). */
   display?: string
   readStdin?: () => Promise<string>
+  limits?: CheckFileLimits
 }
 
 /** Read a check file from a path, or "-" for stdin. A missing file is a usage error (exit 2). */
 export async function loadCheckFile(path: string, opts: LoadOptions = {}): Promise<CheckFile> {
   const {catalogue} = opts
-  if (path === '-') return parseCheckFile(await (opts.readStdin ?? readAllStdin)(), opts.display ?? '<stdin>', catalogue)
-  const {readFile} = await import('node:fs/promises')
+  const maxBytes = opts.limits?.maxBytes ?? FILE_LIMITS.checkFile
+  const input = {path, what: 'check file', maxBytes, code: 'bad-check-file' as const, flag: '--max-file-size'}
   let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    throw new UsageError(`cannot read check file ${opts.display ?? path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message}`, 'bad-check-file')
-  }
-  return parseCheckFile(text, opts.display ?? path, catalogue)
-}
-
-async function readAllStdin(): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
+  if (path === '-' && opts.readStdin) {
+    text = await opts.readStdin()
+    if (Buffer.byteLength(text) > maxBytes) throw new UsageError(`check file <stdin> is larger than ${formatBytes(maxBytes)} (raise the bound with --max-file-size)`, 'bad-check-file')
+  } else text = await readTextInput(input)
+  return parseCheckFile(text, opts.display ?? (path === '-' ? '<stdin>' : path), catalogue, opts.limits)
 }
 
 export interface ArgvOverrides {

@@ -228,6 +228,48 @@ describe('check file loader', () => {
     await expect(loadCheckFile('-', {readStdin: async () => 'checks: 3\n'})).rejects.toThrow('<stdin>:1: checks: expected a list, got the number 3')
   })
 
+  it('a YAML alias bomb ("billion laughs") is a one-line usage error, not an internal one', async () => {
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill('*' + String.fromCharCode(96 + i)).join(',')}]`)
+    const e = await parseCheckFile(levels.join('\n') + '\nchecks: []\n', 'bomb.yaml').catch((x) => x)
+    expect(e).toBeInstanceOf(CheckFileError)
+    expect(e.exit).toBe(2)
+    expect(e.message).toMatch(/^bomb\.yaml:1: invalid YAML: .*aliases may expand to at most 1000 nodes/)
+  })
+
+  it('YAML nested 100,000 deep is refused at once, before the parser recurses', async () => {
+    const t0 = performance.now()
+    const flow = await parseCheckFile('checks: ' + '['.repeat(100_000) + ']'.repeat(100_000) + '\n', 'deep.yaml').catch((x) => x)
+    expect(flow.message).toBe('deep.yaml:1: nested more than 64 levels deep; a check file needs a few')
+    const block = await parseCheckFile('checks:\n' + Array.from({length: 2000}, (_, i) => ' '.repeat(i) + '- ').join('\n') + 'x\n', 'deep.yaml').catch((x) => x)
+    expect(block.message).toMatch(/^deep\.yaml:\d+: nested more than 64 levels deep/)
+    const compact = await parseCheckFile('checks:\n' + '- '.repeat(100_000) + 'x\n', 'deep.yaml').catch((x) => x)
+    expect(compact.message).toMatch(/^deep\.yaml:2: nested more than 64 levels deep/)
+    expect(performance.now() - t0).toBeLessThan(2000)
+    // Quotes and comments do not count, nor apostrophes inside plain scalars.
+    await expect(parseCheckFile(`checks:\n  - {name: "it's [[[[ fine", command: query, args: ['[[[[']} # {{{{\n  - {name: don't, command: query}\n`, 'ok.yaml')).resolves.toBeTruthy()
+  })
+
+  it('the number of checks is bounded before any is validated', async () => {
+    const text = 'checks:\n' + Array.from({length: 12}, (_, i) => `  - {name: c${i}, command: query, args: [x]}`).join('\n') + '\n'
+    await expect(parseCheckFile(text, 'many.yaml', undefined, {maxChecks: 10})).rejects.toThrow('many.yaml:12: checks[10]: more than 10 checks (raise the bound with --max-checks)')
+    await expect(parseCheckFile(text, 'many.yaml', undefined, {maxChecks: 12})).resolves.toBeTruthy()
+  })
+
+  it('the file size is bounded, for a file and for stdin', async () => {
+    const os = await import('node:os')
+    const fs = await import('node:fs')
+    const p = `${os.tmpdir()}/dnsx-big-${process.pid}.yaml`
+    fs.writeFileSync(p, 'checks: []\n' + '#'.repeat(2000) + '\n')
+    try {
+      await expect(loadCheckFile(p, {limits: {maxBytes: 1000}})).rejects.toThrow(`check file ${p} is larger than 1000 bytes (raise the bound with --max-file-size)`)
+    } finally {
+      fs.rmSync(p)
+    }
+    await expect(loadCheckFile('-', {readStdin: async () => 'x'.repeat(2000), limits: {maxBytes: 1000}})).rejects.toThrow('check file <stdin> is larger than 1000 bytes')
+    await expect(loadCheckFile('/dev/zero')).rejects.toThrow('cannot read check file /dev/zero: it is a device, not a regular file (use - for stdin)')
+  })
+
   it('formats paths as in messages', () => {
     expect(formatPath(['checks', 3, 'expect', 'rcode'])).toBe('checks[3].expect.rcode')
     expect(formatPath(['checks', 0, 'expect', 'no-problems'])).toBe('checks[0].expect.no-problems')
