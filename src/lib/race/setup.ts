@@ -4,7 +4,7 @@
  * certificates, the TLS and HTTP settings, and the connectors for real sockets or the lab.
  * Everything here is checked before a packet is sent; bad input is a UsageError (exit 2).
  */
-import {readFileSync} from 'node:fs'
+import {FILE_LIMITS, readTextFile} from '../files.js'
 import {isIP} from 'node:net'
 import type {RunContext} from '../context.js'
 import {parseServerSpec} from '../dns/endpoint.js'
@@ -89,12 +89,7 @@ export function planRace(req: RaceRequest): RacePlan {
   }
   const ca: string[] = []
   if (req.cacert) {
-    let pem: string
-    try {
-      pem = readFileSync(req.cacert, 'utf8')
-    } catch (err) {
-      throw new UsageError(`--cacert ${req.cacert}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'bad-cacert')
-    }
+    const pem = readTextFile({path: req.cacert, what: '--cacert', maxBytes: FILE_LIMITS.cacert, code: 'bad-cacert'})
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--cacert ${req.cacert}: no PEM certificate in it`, 'bad-cacert')
     ca.push(pem)
   }

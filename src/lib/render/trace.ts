@@ -149,7 +149,8 @@ export function renderBulkLine(j: TraceJson): string {
 }
 
 /** A bulk run's progress bar (for a terminal's stderr): `[#####.....] 5/10`. */
-export function renderProgress(done: number, total: number, width = 30): string {
+export function renderProgress(done: number, total: number | null, width = 30): string {
+  if (total === null) return `\r${done} traced`
   const filled = Math.round((done / Math.max(1, total)) * width)
   return `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`
 }

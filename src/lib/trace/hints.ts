@@ -2,10 +2,11 @@
  * Root hints: IANA's named.root (shipped in data/) or a file in the same
  * zone-file format (--root-hints).
  */
-import {readFileSync} from 'node:fs'
 import {parseZoneFile} from '../dns/zonefile.js'
 import {canonicalName} from '../dns/names.js'
 import {UsageError} from '../errors.js'
+import {FILE_LIMITS, readTextFile} from '../files.js'
+import {fileURLToPath} from 'node:url'
 
 export interface RootHint {
   name: string
@@ -32,12 +33,7 @@ export function parseRootHints(text: string, fileName = 'root hints'): RootHint[
 }
 
 export function loadRootHints(path?: string): RootHint[] {
-  const file = path ?? SHIPPED_HINTS
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (err) {
-    throw new UsageError(`cannot read root hints ${String(path ?? file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'bad-root-hints')
-  }
+  const file = path ?? fileURLToPath(SHIPPED_HINTS)
+  const text = readTextFile({path: file, what: 'root hints', maxBytes: FILE_LIMITS.rootHints, code: 'bad-root-hints'})
   return parseRootHints(text, path ?? 'named.root')
 }

@@ -10,7 +10,7 @@ import {routedFamilies} from '../net/route.js'
 import {DelegationCache, type TraceLimits, type TraceStep} from './engine.js'
 import {driveGenerator, runTrace} from './driver.js'
 import type {DsRecord} from '../dns/record.js'
-import {readFileSync} from 'node:fs'
+import {FILE_LIMITS, readTextFile} from '../files.js'
 import {loadRootHints, type RootHint} from './hints.js'
 import {traceToJson, type TraceJson} from './json.js'
 import net from 'node:net'
@@ -77,12 +77,7 @@ export async function runTraceJob(job: TraceJobOptions, name: string, type: stri
 export async function loadAnchors(job: TraceJobOptions): Promise<{records: DsRecord[], label: string}> {
   const [{DEFAULT_TRUST_ANCHORS}, {parseTrustAnchor}] = await Promise.all([import('../dnssec/anchors.js'), import('../dnssec/chain.js')])
   if (job.trustAnchorFile) {
-    let text: string
-    try {
-      text = readFileSync(job.trustAnchorFile, 'utf8')
-    } catch (err) {
-      throw new UsageError(`cannot read trust anchor ${job.trustAnchorFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'bad-trust-anchor')
-    }
+    const text = readTextFile({path: job.trustAnchorFile, what: 'trust anchor', maxBytes: FILE_LIMITS.trustAnchor, code: 'bad-trust-anchor'})
     let records: DsRecord[]
     try {
       records = parseTrustAnchor(text, {fileName: job.trustAnchorFile})

@@ -243,7 +243,7 @@ describe('dnsx race: usage errors (exit 2, nothing opened)', () => {
     [['203.0.113.1', '-6'], /203\.0\.113\.1 is an IPv4 address, but -6 was given/],
     [['x.test', '--resolve', 'x.test:443'], /expected HOST:PORT:ADDR/],
     [['x.test', '--resolve', 'x.test:443:192.0.2.1', '-6'], /--resolve gives no IPv6 address for x\.test:443/],
-    [['https://x.test/', '--cacert', '/nonexistent/ca.pem'], /--cacert \/nonexistent\/ca\.pem: ENOENT/],
+    [['https://x.test/', '--cacert', '/nonexistent/ca.pem'], /cannot read --cacert \/nonexistent\/ca\.pem: no such file/],
     [['http://x.test/', '-H', 'bad header'], /--header: bad header "bad header"/],
     [['x.test', '--policy', 'bsd'], /Expected --policy=bsd to be one of/],
     [['x.test', '--resolver', 'resolver.example'], /--resolver needs an IP address, not "resolver\.example"/],
