@@ -99,5 +99,17 @@ export class InternalError extends DnsxError {
 /** First line of a message, trimmed: errors are always printed on one line. */
 export function oneLine(message: string): string {
   const first = message.split(/\r?\n/).find((l) => l.trim() !== '') ?? message
-  return first.trim()
+  return escapeControls(first.trim())
+}
+
+/**
+ * Control characters shown, not sent to the terminal: C0 and DEL as `\DDD` (the names module's
+ * presentation escape), C1 as `\u{..}`. No input can put an escape sequence on the user's screen.
+ */
+export function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => {
+    const c = ch.codePointAt(0)!
+    return c < 0x20 || c === 0x7f ? `\\${String(c).padStart(3, '0')}` : `\\u{${c.toString(16)}}`
+  })
 }

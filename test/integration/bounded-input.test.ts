@@ -84,3 +84,12 @@ describe('addresses', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({query: {name: 'www.example.test.', server: {address: '192.0.2.53'}}})
   })
 })
+
+describe('no error echoes raw control bytes', () => {
+  for (const args of [['query', 'x.test', 'A\u001b[31m', '--lab'], ['race', 'http://x\u001b]0;t\u0007.test/'], ['trace', 'x\u001b[2J.test', '--lab']]) {
+    it(args.join(' ').replace(/[\u0000-\u001f]/g, '?'), async () => {
+      const r = await runCli(args)
+      usage(r, /^error: .*\\027/)
+    })
+  }
+})

@@ -9,7 +9,7 @@
  * Internally a name is a list of labels, each a string of octets (a Buffer). Comparisons fold
  * ASCII case only (RFC 4343); canonical order and wire forms follow RFC 4034 §6.
  */
-import {DataError, UsageError} from '../errors.js'
+import {DataError, escapeControls, UsageError} from '../errors.js'
 
 export const MAX_LABEL = 63
 export const MAX_NAME_WIRE = 255
@@ -262,12 +262,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/
 
 /** An input string as it may be shown in a message: control and non-ASCII characters escaped. */
 export function printable(input: string, max = 80): string {
-  let s = ''
-  for (const ch of input.length > max ? input.slice(0, max) : input) {
-    const c = ch.codePointAt(0)!
-    s += c < 0x20 || c === 0x7f ? `\\${String(c).padStart(3, '0')}` : c > 0x7e && c < 0xa0 ? `\\u{${c.toString(16)}}` : ch
-  }
-  return input.length > max ? s + '…' : s
+  return input.length > max ? escapeControls(input.slice(0, max)) + '…' : escapeControls(input)
 }
 
 /**
