@@ -12,17 +12,8 @@ import type {ProbeEvent} from '../lib/anycast/model.js'
 import {probeTargets} from '../lib/anycast/probe.js'
 import {anycastExpectations, buildReport, nothingAnswered, parseExpectedSite, watchEventJson, type AnycastReport} from '../lib/anycast/report.js'
 import {contextResolver, resolveTargets} from '../lib/anycast/targets.js'
+import {parseDuration} from '../lib/time.js'
 
-/** "30s", "10m", "1h", "500ms"; a plain number is seconds. */
-export function parseDuration(input: string, what: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(input)
-  if (!m) throw new UsageError(`${what}: expected a duration such as 30s, 10m or 1h (a plain number is seconds), got "${input}"`, 'bad-duration')
-  const n = Number(m[1])
-  const unit = (m[2] ?? 's').toLowerCase()
-  const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000
-  if (!(ms > 0)) throw new UsageError(`${what} must be more than 0`, 'bad-duration')
-  return ms
-}
 
 export default class AnycastProbe extends DnsxCommand {
   static override summary = 'Find which anycast site answers, whether it changes, and whether that is physically possible.'

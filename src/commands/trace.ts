@@ -11,7 +11,9 @@ import {UsageError} from '../lib/errors.js'
 import {traceExpectations, type TraceExpectOptions} from '../lib/trace/expect.js'
 import {failLine} from '../lib/expect.js'
 import type {TraceJson} from '../lib/trace/json.js'
-import {renderComparison, renderMermaid, renderTrace} from '../lib/render/trace.js'
+import {renderComparison, renderDnssecMermaid, renderMermaid, renderTrace} from '../lib/render/trace.js'
+import type {DnssecReport} from '../lib/trace/dnssec.js'
+import {parseDuration, parseInstant} from '../lib/time.js'
 import {runTraceJob, type TraceJobOptions} from '../lib/trace/run.js'
 
 export default class Trace extends DnsxCommand {
@@ -41,6 +43,8 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
     'compare-recursive': Flags.string({description: 'Also ask a recursive resolver and compare (ADDR, or "default": the first in /etc/resolv.conf, or the lab\'s).', helpValue: 'ADDR|default'}),
     dnssec: Flags.boolean({description: 'Request DNSSEC records and validate the chain of trust (DS → DNSKEY → RRSIG, NSEC/NSEC3).'}),
     'trust-anchor': Flags.string({description: 'Trust anchor file (DS/DNSKEY records or root-anchors.xml) instead of IANA\'s root KSKs.'}),
+    'dnssec-time': Flags.string({description: 'With --dnssec: validate signatures as of TIME (ISO 8601, Unix seconds or YYYYMMDDHHmmSS) instead of now.', helpValue: 'TIME'}),
+    'warn-expiry': Flags.string({description: 'With --dnssec: warn (dnssec-expiring) about signatures that expire within DURATION (default 7d).', helpValue: 'DURATION'}),
     qmin: Flags.boolean({description: 'QNAME minimisation (RFC 9156): reveal one label per zone cut, with fallbacks.'}),
     'max-queries': Flags.integer({description: 'Stop after this many queries.', default: 200, min: 1}),
     'max-referrals': Flags.integer({description: 'Stop after this many referrals per name.', default: 30, min: 1}),
@@ -53,7 +57,7 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
     'expect-rcode': Flags.string({description: 'The final rcode must be RCODE.', helpGroup: 'EXPECTATIONS'}),
     'expect-authoritative': Flags.boolean({description: 'The final answer must be authoritative (AA).', helpGroup: 'EXPECTATIONS'}),
     'expect-no-problems': Flags.boolean({description: 'No problem may be reported.', helpGroup: 'EXPECTATIONS'}),
-    'expect-dnssec': Flags.string({description: 'With --dnssec: the answer\'s validation status must be STATUS.', options: ['secure', 'insecure', 'bogus'], helpGroup: 'EXPECTATIONS'}),
+    'expect-dnssec': Flags.string({description: 'With --dnssec: the answer\'s validation status must be STATUS.', options: ['secure', 'insecure', 'indeterminate', 'bogus'], helpGroup: 'EXPECTATIONS'}),
   }
 
   async run(): Promise<TraceJson | undefined> {
@@ -86,6 +90,8 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
         all: flags.all,
         dnssec: flags.dnssec,
         trustAnchorFile: flags['trust-anchor'],
+        dnssecTime: flags['dnssec-time'] === undefined ? undefined : parseInstant(flags['dnssec-time'], '--dnssec-time'),
+        warnExpiryS: flags['warn-expiry'] === undefined ? undefined : Math.round(parseDuration(flags['warn-expiry'], '--warn-expiry') / 1000),
         qmin: flags.qmin,
         limits: {maxQueries: flags['max-queries'], maxReferrals: flags['max-referrals'], maxCnames: flags['max-cnames'], deadlineMs: flags.deadline,
           ...(flags['max-glueless'] === undefined ? {} : {maxGlueless: flags['max-glueless'], maxGluelessAll: flags['max-glueless']})},
@@ -113,7 +119,8 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
       if (results.length) j.expectations = results
       if (flags.format === 'json' && !this.jsonEnabled()) process.stdout.write(JSON.stringify(j) + '\n')
       else if (!json) {
-        this.out(flags.format === 'mermaid' ? renderMermaid(j) : renderTrace(j, {verbose: flags.verbose}))
+        // With --dnssec the picture is the chain of trust (as DNSViz draws it); else the exchanges.
+        this.out(flags.format === 'mermaid' ? (j.dnssec ? renderDnssecMermaid(j.dnssec as DnssecReport) : renderMermaid(j)) : renderTrace(j, {verbose: flags.verbose}))
         if (j.recursive) {
           this.out(renderComparison(j.recursive as any))
         }

@@ -528,9 +528,29 @@ describe.concurrent('trace --lab --dnssec: the chain of trust from the lab root 
 
   it('shows the verdicts in text', async ({expect}) => {
     const r = await traceText('www.bogus.test', '--dnssec')
-    expect(r.stdout).toMatch(/;; DNSSEC \(trust anchor: the lab root key\): BOGUS/)
+    expect(r.stdout).toMatch(/;; DNSSEC \(trust anchor: the lab root key; as of \d{4}-\d\d-\d\dT[\d:]+Z\): BOGUS/)
     expect(r.stdout).toMatch(/^ {3}bogus\.test\.\s+secure/m)
     expect(r.stdout).toMatch(/answer www\.bogus\.test\. A \(zone bogus\.test\.\): bogus/)
+  })
+
+  it('--format mermaid draws the chain of trust, coloured by status', async ({expect}) => {
+    const r = await traceText('www.bogus.test', '--dnssec', '--format', 'mermaid')
+    expect(r.stdout).toMatch(/^flowchart TD\n/)
+    expect(r.stdout).toMatch(/subgraph z\d+ \["bogus\.test\. secure"\]/)
+    expect(r.stdout).toMatch(/a0\["www\.bogus\.test\. A bogus"\]\n  style a0 fill:#fde3e3/)
+    expect(r.stdout).toMatch(/-->\|signs DS\| z\d+_ds/)
+  })
+
+  it('--dnssec-time validates as of another instant; a failed trace is indeterminate, never insecure', async ({expect}) => {
+    const later = await trace('www.secure.test', '--dnssec', '--dnssec-time', String(Math.floor(Date.now() / 1000) + 60 * 86400))
+    expect(later.j.dnssec).toMatchObject({status: 'bogus'})
+    const soon = await trace('www.secure.test', '--dnssec', '--warn-expiry', '60d')
+    expect(soon.j.problems.map((p: {code: string}) => p.code)).toContain('dnssec-expiring')
+    const failed = await trace('www.lame.test', '--dnssec')
+    expect(failed.j.dnssec).toMatchObject({status: 'indeterminate', reason: 'the resolution failed: there is no answer to validate'})
+    // A non-AA answer from an unsigned zone whose parent proves it has no DS: insecure, proven.
+    const noaa = await trace('www.noaa.test', '--dnssec')
+    expect(noaa.j.dnssec).toMatchObject({status: 'insecure'})
   })
 })
 

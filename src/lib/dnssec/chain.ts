@@ -8,8 +8,9 @@
  *     DNSKEY RRset, which yields the zone's status and validated keys,
  *  3. {@link validateAnswer} on the final answer or denial.
  *
- * Statuses follow RFC 4033 §5 / RFC 4035 §4.3: secure, insecure, bogus (indeterminate is
- * reported as insecure with a reason saying so).
+ * Statuses follow RFC 4033 §5 / RFC 4035 §4.3: secure, insecure (proven: an authenticated
+ * denial of DS above the name), bogus, and indeterminate (no trust anchor covers the name, or
+ * nothing could be validated: never taken for insecure).
  */
 import {dnameSubstitute, isSubdomain, nameEquals, printable, shownName} from '../dns/names.js'
 import {DNSKEY_FLAG_REVOKE, DNSKEY_FLAG_ZONE} from '../dns/record.js'
@@ -24,7 +25,7 @@ import {isAlgorithmSupported, verifyRrset} from './verify.js'
 import type {VerifyOptions} from './verify.js'
 
 /** Validation status of a zone or answer. */
-export type SecurityStatus = 'secure' | 'insecure' | 'bogus'
+export type SecurityStatus = 'secure' | 'insecure' | 'indeterminate' | 'bogus'
 
 /** Options for the chain helpers. */
 export type ChainOptions = VerifyOptions & Nsec3Options
@@ -40,7 +41,7 @@ export interface ValidateZoneInput {
   /** The zone whose DNSKEY RRset is being validated. */
   zone: string
   /** Status of the parent zone (for the root: `secure` when a trust anchor is configured). */
-  parentStatus: SecurityStatus | 'indeterminate'
+  parentStatus: SecurityStatus
   /** DS RRset from the parent (already verified with the parent's keys), or the trust anchor; null when none. */
   ds: readonly DsRecord[] | null
   /** When `ds` is empty: the verified proof that the parent has no DS. */
@@ -100,7 +101,7 @@ export function validateZone(input: ValidateZoneInput): ZoneValidation {
     ({status, reason, keys: [], dsMatches: [], ...extra})
   if (input.parentStatus === 'bogus') return result('bogus', `parent of ${zone} is bogus`)
   if (input.parentStatus === 'insecure') return result('insecure', `parent of ${zone} is insecure`)
-  if (input.parentStatus === 'indeterminate') return result('insecure', `indeterminate: no trust anchor covers ${zone}`)
+  if (input.parentStatus === 'indeterminate') return result('indeterminate', `no trust anchor covers ${zone}`)
 
   const ds = (input.ds ?? []).filter(r => sameType(r.type, 'DS'))
   const strayDs = ds.filter(r => !nameEquals(r.name, zone))
@@ -224,9 +225,10 @@ export interface AnswerValidation {
   denial?: DenialResult
 }
 
-const STATUS_RANK: Record<SecurityStatus, number> = {secure: 0, insecure: 1, bogus: 2}
+/** Worse to the right: an answer is as good as the worst of its parts. */
+export const STATUS_RANK: Record<SecurityStatus, number> = {secure: 0, insecure: 1, indeterminate: 2, bogus: 3}
 
-function worst(a: SecurityStatus, b: SecurityStatus): SecurityStatus {
+export function worst(a: SecurityStatus, b: SecurityStatus): SecurityStatus {
   return STATUS_RANK[a] >= STATUS_RANK[b] ? a : b
 }
 

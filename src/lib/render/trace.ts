@@ -111,22 +111,68 @@ function mermaidText(s: string): string {
   return s.replace(/[;#]/g, ',').replace(/\s+/g, ' ').trim()
 }
 
-const STATUS_COLOUR: Record<string, (s: string) => string> = {secure: chalk.green.bold, insecure: chalk.yellow, bogus: chalk.red.bold}
+const STATUS_COLOUR: Record<string, (s: string) => string> = {secure: chalk.green.bold, insecure: chalk.yellow, indeterminate: chalk.magenta, bogus: chalk.red.bold}
 
 /** DNSSEC section: one line per zone of the chain, then the answer's verdict. */
 export function renderDnssec(d: DnssecReport): string[] {
-  const out = [chalk.bold(`;; DNSSEC (trust anchor: ${d.anchor}): ${STATUS_COLOUR[d.status](d.status.toUpperCase())}`)]
+  const out = [chalk.bold(`;; DNSSEC (trust anchor: ${d.anchor}; as of ${d.time}): ${STATUS_COLOUR[d.status]!(d.status.toUpperCase())}`)]
+  out.push(chalk.dim(`   ${d.reason}`))
+  const pad = Math.max(8, ...d.zones.map((z) => z.status.length))
   for (const z of d.zones) {
     const keys = z.keys.length ? ` keys ${z.keys.map((k) => `${k.keyTag}/alg${k.algorithm}${k.flags & 1 ? '/KSK' : ''}`).join(' ')}` : ''
-    const ds = z.ds.length ? ` DS ${z.ds.map((x) => `${x.keyTag}/alg${x.algorithm}/d${x.digestType}`).join(' ')}` : ''
-    out.push(`   ${z.zone.padEnd(20)} ${STATUS_COLOUR[z.status](z.status.padEnd(8))}${ds}${keys}`)
-    out.push(chalk.dim(`      ${z.reason}`))
+    const ds = z.ds.length ? ` ${z.anchored ? 'anchor' : 'DS'} ${z.ds.map((x) => `${x.keyTag}/alg${x.algorithm}/d${x.digestType}`).join(' ')}` : ''
+    out.push(`   ${z.zone.padEnd(20)} ${STATUS_COLOUR[z.status]!(z.status.padEnd(pad))}${ds}${keys}`)
+    out.push(chalk.dim(`      ${z.reason}${z.expires ? `; signatures until ${z.expires.slice(0, 10)}` : ''}`))
   }
   for (const a of d.answers) {
-    out.push(`   answer ${a.qname} ${a.qtype} (zone ${a.zone}): ${STATUS_COLOUR[a.status](a.status)}`)
+    out.push(`   answer ${a.qname} ${a.qtype} (zone ${a.zone}): ${STATUS_COLOUR[a.status]!(a.status)}`)
     out.push(chalk.dim(`      ${a.reason}`))
   }
+  for (const w of d.warnings) out.push(chalk.yellow(`   warning: ${w}`))
   return out
+}
+
+const MERMAID_STYLE: Record<string, string> = {
+  secure: 'fill:#e3f6e3,stroke:#2e7d32', insecure: 'fill:#fff6d5,stroke:#b08900',
+  indeterminate: 'fill:#f0e6f6,stroke:#7b1fa2', bogus: 'fill:#fde3e3,stroke:#c62828',
+}
+
+/**
+ * The chain of trust as a Mermaid flowchart, as DNSViz draws it: per zone its DS (or trust
+ * anchor) and DNSKEYs, DS → the KSK it matches → the keys it signs, each zone's keys → the DS of
+ * the zone below and → the answers it signs; every zone and answer coloured by its status.
+ */
+export function renderDnssecMermaid(d: DnssecReport): string {
+  const lines = ['flowchart TD']
+  const zid = new Map<string, string>()
+  d.zones.forEach((z, i) => zid.set(z.zone, `z${i}`))
+  const edges: string[] = []
+  for (const z of d.zones) {
+    const id = zid.get(z.zone)!
+    lines.push(`  subgraph ${id} ["${mermaidLabel(`${z.zone} ${z.status}`)}"]`)
+    if (z.ds.length) lines.push(`    ${id}_ds["${mermaidLabel(`${z.anchored ? 'trust anchor' : 'DS'} ${z.ds.map((x) => `${x.keyTag}/${x.algorithm}/${x.digestType}`).join(' ')}`)}"]`)
+    for (const k of z.keys) lines.push(`    ${id}_k${k.keyTag}["${mermaidLabel(`DNSKEY ${k.keyTag} alg ${k.algorithm} ${k.flags & 1 ? 'KSK' : 'ZSK'}`)}"]`)
+    if (!z.ds.length && !z.keys.length) lines.push(`    ${id}_none["${mermaidLabel(z.reason.slice(0, 60))}"]`)
+    lines.push('  end')
+    for (const x of z.ds) if (z.keys.some((k) => k.keyTag === x.keyTag)) edges.push(`  ${id}_ds -->|digest| ${id}_k${x.keyTag}`)
+    if (z.signingKeyTag !== null) for (const k of z.keys) if (k.keyTag !== z.signingKeyTag) edges.push(`  ${id}_k${z.signingKeyTag} -->|signs| ${id}_k${k.keyTag}`)
+    // The parent: the closest zone above this one in the report.
+    const parent = d.zones.filter((p) => p.zone !== z.zone && (p.zone === '.' || z.zone.endsWith(`.${p.zone}`))).sort((a, b) => b.zone.length - a.zone.length)[0]
+    if (parent && !z.anchored) edges.push(`  ${zid.get(parent.zone)!} -->|${z.ds.length ? 'signs DS' : 'no DS'}| ${z.ds.length ? `${id}_ds` : id}`)
+    lines.push(`  style ${id} ${MERMAID_STYLE[z.status]}`)
+  }
+  d.answers.forEach((a, i) => {
+    lines.push(`  a${i}["${mermaidLabel(`${a.qname} ${a.qtype} ${a.status}`)}"]`)
+    const z = zid.get(a.zone)
+    if (z) edges.push(`  ${z} -->|signs| a${i}`)
+    lines.push(`  style a${i} ${MERMAID_STYLE[a.status]}`)
+  })
+  return [...lines, ...edges].join('\n') + '\n'
+}
+
+/** Text inside a quoted Mermaid label. */
+function mermaidLabel(s: string): string {
+  return s.replace(/"/g, "'").replace(/\s+/g, ' ').trim()
 }
 
 export function renderComparison(c: RecursiveComparison): string {

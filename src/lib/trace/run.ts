@@ -26,6 +26,10 @@ export interface TraceJobOptions {
   dnssec?: boolean
   /** DNSSEC trust anchor file (DS or DNSKEY records, or root-anchors.xml). */
   trustAnchorFile?: string
+  /** Validate as of this instant (Unix seconds; default now). */
+  dnssecTime?: number
+  /** Warn about signatures expiring within this many seconds (default 7 days). */
+  warnExpiryS?: number
   qmin?: boolean
   limits?: Partial<TraceLimits>
   /** undefined: no comparison; '' : the default resolver; else an address. */
@@ -58,11 +62,12 @@ export async function runTraceJob(job: TraceJobOptions, name: string, type: stri
   if (job.dnssec) {
     // The DNSSEC code (node:crypto, the validator) loads only when asked for.
     const [{dnssecPass}, anchors] = await Promise.all([import('./dnssec.js'), loadAnchors(job)])
-    const d = await driveGenerator(dnssecPass({result, cache, anchors: anchors.records, anchorLabel: anchors.label, nowSeconds: Math.floor(Date.now() / 1000), family: p.family}), {...drive, dnssec: true})
+    const d = await driveGenerator(dnssecPass({result, cache, anchors: anchors.records, anchorLabel: anchors.label, nowSeconds: job.dnssecTime ?? Math.floor(Date.now() / 1000), warnExpiryS: job.warnExpiryS, family: p.family}), {...drive, dnssec: true})
     j.dnssec = d
     // A bogus chain is a problem like any other (and fails --expect-no-problems).
     for (const z of d.zones.filter((x) => x.status === 'bogus')) j.problems.push({code: 'dnssec-bogus', zone: z.zone, server: z.server?.address ?? null, message: `DNSSEC: ${z.zone} is bogus: ${z.reason}`})
     for (const a of d.answers.filter((x) => x.status === 'bogus')) j.problems.push({code: 'dnssec-bogus', zone: a.zone, server: null, message: `DNSSEC: ${a.qname} ${a.qtype} is bogus: ${a.reason}`})
+    for (const w of d.warnings) j.problems.push({code: 'dnssec-expiring', zone: w.slice(0, w.indexOf(':')), server: null, message: `DNSSEC: ${w}`})
   }
   if (job.compareRecursive !== undefined) {
     const {compareRecursive} = await import('./compare.js')

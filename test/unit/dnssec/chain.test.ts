@@ -209,7 +209,7 @@ describe('lab failure modes', () => {
     const base = {zone: 'test', ds: null, dnskeys: [], dnskeyRrsigs: [], now: NOW}
     expect(validateZone({...base, parentStatus: 'insecure'}).status).toBe('insecure')
     expect(validateZone({...base, parentStatus: 'bogus'}).status).toBe('bogus')
-    expect(validateZone({...base, parentStatus: 'indeterminate'})).toMatchObject({status: 'insecure', reason: expect.stringMatching(/indeterminate/)})
+    expect(validateZone({...base, parentStatus: 'indeterminate'})).toMatchObject({status: 'indeterminate', reason: expect.stringMatching(/no trust anchor covers/)})
     expect(validateZone({...base, parentStatus: 'secure'})).toMatchObject({status: 'bogus', reason: expect.stringMatching(/absence is not proven/)})
     expect(validateZone({...base, parentStatus: 'secure', dsProofOfAbsence: {ok: false, reason: 'nope'}}).status).toBe('bogus')
   })
@@ -462,6 +462,9 @@ describe('parseTrustAnchor', () => {
     expect(() => parseTrustAnchor(xml({digest: 'XYZ'}), {now: MAY_2026})).toThrow('Digest "XYZ" is not hex')
     expect(() => parseTrustAnchor('<!DOCTYPE x [<!ENTITY lol "lol">]>' + xml({}), {now: MAY_2026})).toThrow('DOCTYPE or ENTITY declaration is not accepted')
     // Presentation-format anchors are held to the same rules.
+    // Algorithm mnemonics are valid presentation format (RFC 4034 §A.1).
+    expect(parseTrustAnchor('example.com. 3600 IN DS 30899 RSASHA1 1 E6C1716CFB6BDC84E84CE1AB5510DAC69173B5B2')[0]!.data).toMatchObject({keyTag: 30899, algorithm: 5, digestType: 1})
+    expect(parseTrustAnchor('example.com. 3600 IN DS 30899 ECDSAP256SHA256 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D')[0]!.data.algorithm).toBe(13)
     expect(() => parseTrustAnchor('. 86400 IN DS 20326 8 2 E06D44B8')).toThrow('a digest of type 2 has 32 octets, not 4')
     expect(() => parseTrustAnchor('. 86400 IN DS 20326 200 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D')).toThrow('unknown algorithm 200')
   })
