@@ -180,9 +180,9 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
   const fromFinal = (s: TraceStep) => s.kind === 'lame' && final !== null && !final.authoritative && s.zone !== null && canonicalName(s.zone) === finalZone &&
     s.server.address === final.server?.address
   const answerSteps = o.result.steps
-    .filter((s) => s.purpose === 'main' && s.zone !== null && (ANSWER_KINDS.has(s.kind) || fromFinal(s)))
+    .filter((s) => s.purpose === 'main' && (ANSWER_KINDS.has(s.kind) || fromFinal(s)))
     .filter((s, i, all) => all.findIndex((t) => t.zone === s.zone && t.qname === s.qname && t.qtype === s.qtype) === i)
-  const leafZones = [...new Set(answerSteps.map((s) => s.zone as string))]
+  const leafZones = [...new Set(answerSteps.filter((s) => s.zone !== null).map((s) => s.zone as string))]
   const cuts = [...o.cache.zones.keys()].filter((z) => !z.startsWith('\u0000'))
   const needed = new Set<string>()
   for (const leaf of leafZones) for (const z of cuts) if (isSubdomain(leaf, z)) needed.add(z)
@@ -196,7 +196,11 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
   // The answer data, zone by zone along the CNAME chain, fetched again with DO.
   const answers: DnssecReport['answers'] = []
   for (const s of answerSteps) {
-    let zone = s.zone as string
+    if (s.zone === null) {
+      answers.push(yield* unknownZone(s))
+      continue
+    }
+    let zone = s.zone
     let st = zoneState.get(zone) ?? {status: 'indeterminate' as SecurityStatus, keys: [], servers: serversOf(zone)}
     let status: SecurityStatus = st.status
     let reason = `zone ${fqdn(zone)} is ${st.status}`
@@ -231,6 +235,24 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
     answers.push({qname: fqdn(s.qname), qtype: s.qtype, zone: fqdn(zone), status, reason})
   }
 
+  /**
+   * An answer from a server the walk started at (--server): its zone is not known from a
+   * referral, so it is the answer's signer, validated when a trust anchor is at that zone.
+   */
+  function* unknownZone(s: TraceStep): Gen<DnssecReport['answers'][number]> {
+    const out = (status: SecurityStatus, reason: string, zone = '') => ({qname: fqdn(s.qname), qtype: s.qtype, zone: fqdn(zone), status, reason})
+    const r = yield* ask('', s.qname, s.qtype, [s.server])
+    if (!r) return out('indeterminate', `no reply with DNSSEC records for ${fqdn(s.qname)} ${s.qtype} from ${s.server.address}`)
+    const signer = signerOf([...r.msg.answers, ...r.msg.authorities])
+    if (signer === null) return out('indeterminate', `the zone of ${s.server.address} is not known (the trace started there) and the reply is unsigned`)
+    if (!anchorsAt.has(signer)) return out('indeterminate', `signed by ${fqdn(signer)}, but the trace started at ${s.server.address}, below any cut it could chain from: give a trust anchor for ${fqdn(signer)}`, signer)
+    if (!zoneState.has(signer)) yield* validate(signer, undefined, [], [s.server])
+    const st = zoneState.get(signer)!
+    if (st.status !== 'secure') return out(st.status, `signed by ${fqdn(signer)}, which is ${st.status}`, signer)
+    const v = validateAnswer({zone: signer, zoneStatus: 'secure', keys: st.keys, qname: s.qname, qtype: s.qtype, rcode: r.msg.rcode === 'NXDOMAIN' ? 'NXDOMAIN' : 'NOERROR', answers: r.msg.answers, authority: r.msg.authorities, now: o.nowSeconds})
+    return out(v.status, v.reason, signer)
+  }
+
   let overall: SecurityStatus
   let why: string
   const bogusZone = zones.find((z) => z.status === 'bogus')
@@ -257,6 +279,12 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
     }
   }
   return {status: overall, reason: why, anchor: o.anchorLabel, time: iso(o.nowSeconds), zones, answers, warnings, queries}
+}
+
+/** The signer of the first RRSIG of a reply, if any. */
+function signerOf(records: readonly Rr[]): string | null {
+  const sig = records.find((rr) => rrType(rr) === 'RRSIG')
+  return sig ? canonicalName((sig as RrsigRecord).data.signersName) : null
 }
 
 /** A signer strictly below `zone` among the RRSIGs of a reply, if any. */
