@@ -45,7 +45,7 @@ export type NetworkCode =
   | 'ecs-no-servers' | 'lab-start' | 'connect' | 'tls' | 'http' | 'atlas' | 'error'
 
 /** Codes of data that is not what its format says (malformed messages, records, files). */
-export type DataCode = 'malformed' | 'bad-rdata' | 'bad-dnssec-data' | 'unsupported'
+export type DataCode = 'malformed' | 'bad-rdata' | 'bad-dnssec-data' | 'unsupported' | 'empty-label'
 
 /** Codes of bugs. */
 export type InternalCode = 'internal'

@@ -567,6 +567,11 @@ describe.concurrent('trace --lab: recursive comparison, Mermaid', () => {
     }
   })
 
+  it('--compare-recursive takes a name too, looked up as query\'s @SERVER is', async ({expect}) => {
+    const {j} = await trace('www.example.test', '--compare-recursive', 'ns1.example.test')
+    expect(j.recursive).toMatchObject({resolver: {address: '192.0.2.20'}, sameData: true, error: null})
+  })
+
   it('--format mermaid draws a sequence diagram: one participant per server, one exchange per step', async ({expect}) => {
     const [m, dead] = await Promise.all([traceText('shop.example.test', '--format', 'mermaid'), traceText('www.dead.test', '--format', 'mermaid', ...DEAD)])
     expect(m.code).toBe(0)

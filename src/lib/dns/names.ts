@@ -43,7 +43,7 @@ function parseLabels(name: string): Buffer[] {
     const parts = name.split('.')
     if (parts[parts.length - 1] === '') parts.pop()
     for (const p of parts) {
-      if (p === '') throw new DataError(`empty label in name ${JSON.stringify(name)}`)
+      if (p === '') throw new DataError(`empty label in name ${JSON.stringify(name)}`, 'empty-label')
       labels.push(Buffer.from(p, 'latin1'))
     }
   } else {
@@ -69,7 +69,7 @@ function parseLabels(name: string): Buffer[] {
         continue
       }
       if (ch === '.') {
-        if (cur.length === 0) throw new DataError(`empty label in name ${JSON.stringify(name)}`)
+        if (cur.length === 0) throw new DataError(`empty label in name ${JSON.stringify(name)}`, 'empty-label')
         labels.push(Buffer.from(cur))
         cur = []
         sawDot = true
@@ -82,7 +82,7 @@ function parseLabels(name: string): Buffer[] {
       i += s.length
     }
     if (cur.length > 0) labels.push(Buffer.from(cur))
-    else if (!sawDot) throw new DataError(`empty label in name ${JSON.stringify(name)}`)
+    else if (!sawDot) throw new DataError(`empty label in name ${JSON.stringify(name)}`, 'empty-label')
   }
   return labels
 }
@@ -282,7 +282,7 @@ export function validateName(input: string, what = 'name'): string {
     ls = parseLabels(text)
   } catch (err) {
     const why = (err as Error).message
-    if (/empty label/.test(why)) throw new UsageError(`${what} "${printable(text)}" has an empty label`, 'bad-name')
+    if ((err as DataError).code === 'empty-label') throw new UsageError(`${what} "${printable(text)}" has an empty label`, 'bad-name')
     throw new UsageError(`${what} "${printable(text)}": ${why}`, 'bad-name')
   }
   const long = ls.find((l) => l.length > MAX_LABEL)

@@ -4,7 +4,6 @@
  * optional recursive comparison, and the JSON shape.
  */
 import type {RunContext} from '../context.js'
-import {parseServerSpec} from '../dns/endpoint.js'
 import {UsageError} from '../errors.js'
 import {routedFamilies} from '../net/route.js'
 import {DelegationCache, type TraceLimits, type TraceStep} from './engine.js'
@@ -71,8 +70,9 @@ export async function runTraceJob(job: TraceJobOptions, name: string, type: stri
   }
   if (job.compareRecursive !== undefined) {
     const {compareRecursive} = await import('./compare.js')
-    const spec = job.compareRecursive ? parseServerSpec(job.compareRecursive) : null
-    const server = spec ? {address: spec.host, port: spec.port ?? 53} : job.ctx.defaultResolver()
+    // An address or a name (looked up as query's @SERVER is), or '' for the default resolver.
+    const {queryEndpoint} = await import('../query.js')
+    const server = job.compareRecursive ? (await queryEndpoint(job.ctx, job.compareRecursive, undefined, job.family)).endpoint : job.ctx.defaultResolver()
     j.recursive = await compareRecursive(job.ctx.client, server, j, job.timeoutMs)
   }
   return j
