@@ -14,9 +14,9 @@ import {renderQuery} from '../lib/render/query.js'
 
 export default class Query extends DnsxCommand {
   static override summary = 'Send one DNS query to one server and show the whole reply (a dig for scripts).'
-  static override description = `Arguments may come in any order after NAME: a record type, a class (IN, CH) and @SERVER.
+  static override description = `Arguments may come in any order after NAME: a record type, a class (IN, CH, HS or CLASSnnn) and @SERVER (which may also come first, as in dig).
 Without a server, the first nameserver of /etc/resolv.conf is asked (the lab's resolver under --lab).
-EDNS(0) with a 1232-byte payload is used when --nsid, --subnet or --dnssec ask for it, or with --edns.
+Queries carry EDNS(0) with a 1232-byte payload by default (--no-edns sends none); --nsid, --subnet and --dnssec add their options to it.
 A reply is accepted only from the server queried, with our ID and question; others are ignored and counted.
 TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry without EDNS.`
 
@@ -38,14 +38,14 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
   static override flags = {
     server: Flags.string({char: 's', description: 'Server to ask (address or name; also @SERVER).'}),
     port: Flags.integer({char: 'p', description: 'Server port (default 53).'}),
-    class: Flags.string({char: 'c', description: 'Query class: IN or CH.', default: 'IN'}),
+    class: Flags.string({char: 'c', description: 'Query class: IN, CH, HS, ANY or CLASSnnn.', default: 'IN'}),
     tcp: Flags.boolean({description: 'Use TCP from the start.', exclusive: ['ignore-tc']}),
     'ignore-tc': Flags.boolean({description: 'Keep a truncated UDP reply instead of retrying over TCP (dig +ignore).'}),
     nsid: Flags.boolean({description: 'Ask for the server\'s NSID (RFC 5001).'}),
     subnet: Flags.string({description: 'Send EDNS Client Subnet CIDR (RFC 7871); host bits are zeroed; a bare address means its /24 or /56 (RFC 7871 §11.1), as in dnsx ecs.'}),
     dnssec: Flags.boolean({description: 'Set the DNSSEC OK bit (shows RRSIGs).'}),
     norecurse: Flags.boolean({description: 'Clear RD (ask the server for its own data only).'}),
-    edns: Flags.boolean({description: 'Send EDNS(0) even without --nsid/--subnet/--dnssec.', allowNo: true, default: true}),
+    edns: Flags.boolean({description: 'Send EDNS(0) (the default); --no-edns sends a plain query.', allowNo: true, default: true}),
     retries: Flags.integer({description: 'UDP retries after a timeout.', default: 1, min: 0, max: 10}),
     'expect-answer': Flags.string({description: 'VALUE must be the data of a record in the answer section (repeatable: every value).', multiple: true, helpGroup: 'EXPECTATIONS'}),
     'expect-rcode': Flags.string({description: 'The reply\'s rcode must be RCODE.', helpGroup: 'EXPECTATIONS'}),
@@ -77,7 +77,7 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
         server = a.slice(1)
       } else if (name === undefined) {
         name = a
-      } else if (/^(IN|CH|CHAOS|HS)$/i.test(a)) {
+      } else if (/^(IN|CH|CHAOS|HS|CLASS\d+)$/i.test(a)) {
         klass = a
       } else if (!sawType) {
         type = a

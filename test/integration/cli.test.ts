@@ -15,7 +15,12 @@ const BAD_INPUTS: [string, string[], RegExp][] = [
   ['query --subnet 3232235777/24', ['query', 'x.test', '--subnet', '3232235777/24'], /"3232235777" is not an IPv4 \(dotted quad\)/],
   ['ecs --subnet 3232235777/24', ['ecs', 'x.test', '--subnet', '3232235777/24'], /"3232235777" is not an IPv4 \(dotted quad\)/],
   ['--port 70000', ['query', 'x.test', '--port', '70000'], /not a port number/],
-  ['an unknown flag', ['query', 'x.test', '--frobnicate'], /Nonexistent flag: --frobnicate/],
+  ['an unknown flag', ['query', 'x.test', '--frobnicate'], /unknown flag --frobnicate \(see --help\)$/],
+  // oclif's parse errors in dnsx's words: the flag, the value, what is expected.
+  ['--timeout abc', ['query', 'x.test', '--timeout', 'abc'], /--timeout "abc": expected an integer$/],
+  ['--timeout 0', ['query', 'x.test', '--timeout', '0'], /--timeout "0": expected an integer greater than or equal to 1$/],
+  ['--format svg', ['trace', 'x.test', '--format', 'svg'], /--format "svg": expected one of text, mermaid, json$/],
+  ['@300.1.1.1', ['query', 'x.test', '@300.1.1.1'], /server "300\.1\.1\.1" is not a valid IP address$/],
   ['an unknown type', ['query', 'x.test', 'BOGUSTYPE'], /unknown record type/],
   ['an unknown command', ['frobnicate'], /command frobnicate not found/],
   ['a bad trace name', ['trace', 'a..b'], /empty label/],
@@ -84,5 +89,27 @@ describe('startup and help', () => {
     expect(forced.stdout).toMatch(/\u001b\[/)
     const no = await runCli(['query', 'www.example.test', '--lab', '--no-color'], {env: {NO_COLOR: undefined, FORCE_COLOR: '1'}})
     expect(no.stdout).not.toMatch(/\u001b\[/)
+  })
+})
+
+describe('help reads as written', () => {
+  it('check --help: the example check file keeps its indentation and parses as a check file', async () => {
+    const r = await runCli(['check', '--help'], {env: {COLUMNS: '80'}})
+    const lines = r.stdout.split('\n')
+    const start = lines.findIndex((l) => /schemas\/check-file\.json:$/.test(l)) + 2
+    const end = lines.findIndex((l, i) => i >= start && l.trim() === '')
+    const yamlText = lines.slice(start, end).join('\n') + '\n'
+    expect(yamlText).toMatch(/^ {4}defaults:.*\n {4}checks:\n {6}- name: /)
+    const {parseCheckFile} = await import('../../src/lib/check/load.js')
+    const f = await parseCheckFile(yamlText, 'help.yaml')
+    expect(f.checks[0]).toMatchObject({command: 'trace', args: ['www.example.test', 'A']})
+  })
+
+  it('descriptions are paragraphs wrapped to the terminal, not their source lines', async () => {
+    const r = await runCli(['check', '--help'], {env: {COLUMNS: '80'}})
+    const desc = r.stdout.slice(r.stdout.indexOf('DESCRIPTION'), r.stdout.indexOf('EXAMPLES'))
+    // The source breaks after "its arguments, other flags and": the help must not.
+    expect(desc).toMatch(/other flags and expectations;/)
+    for (const l of desc.split('\n')) expect(l.length).toBeLessThanOrEqual(80)
   })
 })

@@ -105,6 +105,13 @@ export function cleanOclifMessage(message: string): string {
   // oclif's flag relations (dependsOn, exclusive), in dnsx's words.
   const rel = lines.map((l) => l
     .replace(/^All of the following must be provided when using (--\S+): (.+)$/, '$1 needs $2')
-    .replace(/^(--\S+)=\S* cannot also be provided when using (--\S+)$/, '$1 cannot be used with $2'))
-  return rel.join('; ').replace(/\s+/g, ' ')
+    .replace(/^(--\S+)=\S* cannot also be provided when using (--\S+)$/, '$1 cannot be used with $2')
+    // "Parsing --timeout \n Expected an integer but received: abc" → "--timeout abc: expected an integer".
+    .replace(/^Parsing (--\S+)\s*;?\s*Expected (an? .+?) but received: (.*)$/, (_m, flag: string, what: string, got: string) => `${flag} "${got}": expected ${what}`)
+    .replace(/^Expected (--\S+)=(.*) to be one of: (.+)$/, (_m, flag: string, got: string, list: string) => `${flag} "${got}": expected one of ${list}`)
+    .replace(/^Nonexistent flags?: (.+)$/, 'unknown flag $1 (see --help)')
+    .replace(/^Unexpected arguments?: (.+)$/, 'unexpected argument $1'))
+  // A "Parsing --flag" line followed by its "Expected ..." line: one sentence.
+  const joined = rel.join('; ').replace(/\s+/g, ' ')
+  return joined.replace(/^Parsing (--\S+); Expected (an? .+?) but received: (.*)$/, (_m, flag: string, what: string, got: string) => `${flag} "${got}": expected ${what}`)
 }

@@ -245,7 +245,7 @@ describe('dnsx race: usage errors (exit 2, nothing opened)', () => {
     [['x.test', '--resolve', 'x.test:443:192.0.2.1', '-6'], /--resolve gives no IPv6 address for x\.test:443/],
     [['https://x.test/', '--cacert', '/nonexistent/ca.pem'], /cannot read --cacert \/nonexistent\/ca\.pem: no such file/],
     [['http://x.test/', '-H', 'bad header'], /--header: bad header "bad header"/],
-    [['x.test', '--policy', 'bsd'], /Expected --policy=bsd to be one of/],
+    [['x.test', '--policy', 'bsd'], /--policy "bsd": expected one of/],
     [['x.test', '--resolver', 'resolver.example'], /--resolver needs an IP address, not "resolver\.example"/],
   ])('%j', async (argv, message) => {
     const r = await run(argv as string[])
