@@ -58,7 +58,8 @@ export interface QueryResult extends Pick<Exchange, 'transport' | 'transportReas
     options: {code: number, name: string, hex: string}[]
     ede: {code: number, text: string}[]
   } | null
-  bytes: {sent: number, received: number}
+  /** sent: over every attempt; received: the answer's size; truncatedUdp: the TC=1 UDP reply before TCP, if any. */
+  bytes: {sent: number, received: number, truncatedUdp: number | null}
   ignored: {count: number, reasons: string[]}
   wire: {query: string, reply: string | null}
   notes: string[]
@@ -178,7 +179,7 @@ export function toResult(req: QueryRequest, ex: Exchange): QueryResult {
     rttMs: round(ex.rttMs),
     totalMs: round(ex.totalMs),
     retries: ex.retries,
-    bytes: {sent: ex.bytesSent, received: ex.bytesReceived},
+    bytes: {sent: ex.bytesSent, received: ex.bytesReceived, truncatedUdp: ex.attempts.find((a) => a.outcome === 'truncated')?.bytesReceived ?? null},
     ignored: {count: ex.ignored.length, reasons: ex.ignored.map((i) => i.reason)},
     wire: ex.wire,
     notes: ex.notes,

@@ -82,7 +82,8 @@ describe.skipIf(!avail.ok)('dnsx query against Knot, NSD and BIND', () => {
     const whole = E.bigTxt.strings.map((s) => `"${s}"`).join(' ')
     for (const server of E.example.servers.map((s) => s.addresses[0])) {
       const j = await query(E.bigTxt.name, 'TXT', `@${server}`, '--norecurse')
-      expect(j).toMatchObject({transport: 'tcp', transportReason: 'tcp after TC', retries: 1, authoritative: true})
+      expect(j).toMatchObject({transport: 'tcp', transportReason: 'tcp after TC', retries: 0, authoritative: true})
+      expect(j.bytes.truncatedUdp).toBeGreaterThan(0)
       expect(j.flags.tc).toBe(false)
       expect(j.answers).toEqual([expect.objectContaining({name: `${E.bigTxt.name}.`, type: 'TXT', data: whole})])
       expect(j.bytes.received).toBeGreaterThan(E.bigTxt.rdataBytes)

@@ -74,9 +74,12 @@ export interface Exchange {
   rttMs: number
   /** Wall time of the whole exchange (ms). */
   totalMs: number
-  /** Tries after the first (timeouts, TCP after TC and EDNS fallback all count). */
+  /** The same query sent again after a try timed out (a switch to TCP after TC, or an EDNS
+   * fallback, is not a retry: see transportReason, ednsFallback and attempts). */
   retries: number
+  /** Octets sent over every attempt. */
   bytesSent: number
+  /** Octets of the accepted reply (the answer's size). */
   bytesReceived: number
   ignored: IgnoredPacket[]
   attempts: AttemptReport[]
@@ -189,9 +192,10 @@ export class DnsClient {
         }
         break
       }
-      // An accepted reply.
+      // An accepted reply: bytesReceived is the answer's size (a truncated UDP reply or an EDNS
+      // rejection before it is in its attempt, not added to it).
       attempt.bytesReceived = result.data.length
-      report.bytesReceived += result.data.length
+      report.bytesReceived = result.data.length
       const msg = accepted ?? decodeMessage(result.data)
       report.error = null
       if (!useTcp && msg.flags.tc && (opts.tcpOnTruncation ?? true)) {
@@ -199,7 +203,7 @@ export class DnsClient {
         truncated = true
         useTcp = true
         report.transportReason = 'tcp after TC'
-        report.retries++
+        // Not a retry (the same question again after silence): a switch of transport.
         continue
       }
       // BADVERS carries the highest version the server implements (RFC 6891 §6.1.3): ask at
@@ -210,7 +214,6 @@ export class DnsClient {
         report.notes.push(`BADVERS to EDNS version ${sentVersion}; retried at version ${advertised}, the server's`)
         edns = {...edns, version: advertised}
         triedVersion = true
-        report.retries++
         continue
       }
       if (edns !== false && EDNS_REJECTING.has(msg.rcode) && !triedWithoutEdns && (opts.ednsFallback ?? true)) {
@@ -219,7 +222,6 @@ export class DnsClient {
         edns = false
         triedWithoutEdns = true
         report.ednsFallback = true
-        report.retries++
         continue
       }
       attempt.outcome = 'reply'

@@ -64,7 +64,8 @@ export function renderQuery(r: QueryResult): string {
   lines.push(...section('ANSWER', r.answers), ...section('AUTHORITY', r.authority), ...section('ADDITIONAL', r.additional))
   const via = r.transportReason === 'udp' ? 'udp' : `${r.transport} (${r.transportReason})`
   lines.push(chalk.dim(`;; Query time: ${r.rttMs} ms over ${via}${r.ednsFallback ? ', without EDNS after the server rejected it' : ''}`))
-  lines.push(chalk.dim(`;; SERVER: ${q.server.address}#${q.server.port}; ${r.bytes.sent} bytes sent, ${r.bytes.received} received; retries: ${r.retries}`))
+  const after = [r.bytes.truncatedUdp !== null ? `after a truncated ${r.bytes.truncatedUdp}-byte UDP reply` : '', r.ednsFallback ? 'after an EDNS fallback' : ''].filter(Boolean).join(', ')
+  lines.push(chalk.dim(`;; SERVER: ${q.server.address}#${q.server.port}; ${r.bytes.sent} bytes sent, ${r.bytes.received} received${after ? ` (${after})` : ''}; retries: ${r.retries}`))
   if (r.ignored.count > 0) lines.push(chalk.yellow(`;; ignored ${r.ignored.count} packet(s): ${[...new Set(r.ignored.reasons)].join('; ')}`))
   for (const n of r.notes) lines.push(chalk.yellow(`;; note: ${n}`))
   return lines.join('\n') + '\n'

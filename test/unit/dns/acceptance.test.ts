@@ -205,6 +205,23 @@ describe('truncation (RFC 7766)', () => {
     expect(ex.error?.message).toBe('the UDP reply was truncated (TC=1) and TCP failed: connection refused')
   })
 
+  it('TC=1 then TCP: not a retry; the bytes received are the answer\'s, the UDP reply kept in its attempt', async () => {
+    const {ex} = await exchange((q, tr) => (tr === 'udp' ? [truncated(q)] : [encodePacket(reply(q))]))
+    expect(ex).toMatchObject({transport: 'tcp', transportReason: 'tcp after TC', retries: 0})
+    const tcp = Buffer.from(ex.wire.reply!, 'hex').length
+    expect(ex.bytesReceived).toBe(tcp)
+    expect(ex.attempts.map((a) => [a.transport, a.outcome, a.bytesReceived])).toEqual([['udp', 'truncated', 34], ['tcp', 'reply', tcp]])
+    expect(tcp).not.toBe(34)
+  })
+
+  it('an EDNS fallback is not a retry either; a timeout is', async () => {
+    const formerr = await exchange((q) => (q.additionals.length ? [encodePacket({...reply(q), flags: 0x0001, answers: []})] : [encodePacket(reply(q))]))
+    expect(formerr.ex).toMatchObject({ednsFallback: true, retries: 0})
+    let n = 0
+    const silentOnce = await exchange((q) => (n++ === 0 ? [] : [encodePacket(reply(q))]))
+    expect(silentOnce.ex.retries).toBe(1)
+  })
+
   it('the truncated reply only when asked for (tcpOnTruncation: false)', async () => {
     const {ex, t} = await exchange((q, tr) => (tr === 'udp' ? [truncated(q)] : 'refuse'), {tcpOnTruncation: false})
     expect(ex.message?.flags.tc).toBe(true)
