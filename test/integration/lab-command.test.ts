@@ -62,7 +62,7 @@ describe('dnsx lab', () => {
 
 describe('dnsx lab serve (loopback)', () => {
   it('prints endpoints, answers dig on a printed port, stops after --duration with exit 0', async () => {
-    const child = spawn(process.execPath, [BIN, 'lab', 'serve', '--json', '--duration', '8000', '--latency-scale', '0'], {cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [BIN, 'lab', 'serve', '--json', '--duration', '8s', '--latency-scale', '0'], {cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))

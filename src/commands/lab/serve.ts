@@ -10,6 +10,7 @@ import {NetworkError, UsageError} from '../../lib/errors.js'
 import type {LabDescription, ServerDescription} from '../../lib/lab/index.js'
 import type {World} from '../../lib/lab/world.js'
 import {columns} from './index.js'
+import {parseDuration} from '../../lib/time.js'
 
 /** host:port of a listener. */
 interface Listener {
@@ -194,7 +195,7 @@ export default class LabServe extends DnsxCommand {
 
   static override examples = [
     '<%= config.bin %> lab serve',
-    '<%= config.bin %> lab serve --json --duration 60000',
+    '<%= config.bin %> lab serve --json --duration 60s',
     'unshare -rn <%= config.bin %> lab serve --bind-virtual --configure-lo --write-hints lab.hints',
   ]
 
@@ -202,7 +203,7 @@ export default class LabServe extends DnsxCommand {
     'bind-virtual': Flags.boolean({description: 'Also serve every server on its virtual address, port 53 (the addresses must be on loopback).'}),
     'configure-lo': Flags.boolean({description: 'With --bind-virtual: add the addresses to lo (only as root in a network namespace of its own, e.g. unshare -rn).'}),
     'write-hints': Flags.string({description: 'Write the lab\'s root hints (named.root format) to FILE.', helpValue: 'FILE'}),
-    duration: Flags.integer({description: 'Stop by itself after this many milliseconds.', min: 1, helpValue: 'MS'}),
+    duration: Flags.string({description: 'Stop by itself after DURATION (500ms, 10s, 10m, 1h; a plain number is seconds).', helpValue: 'DURATION'}),
     'latency-scale': Flags.string({description: 'Multiply every simulated latency (0: none).', default: '1', helpValue: 'N'}),
     site: Flags.string({description: 'The client site anycast routing uses (default: the lab\'s default site).'}),
   }
@@ -256,7 +257,7 @@ export default class LabServe extends DnsxCommand {
       }
 
       // Listen for the signals before printing: whoever reads the endpoints may signal at once.
-      const stopped = untilStopped(flags.duration)
+      const stopped = untilStopped(flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration'))
       const info = serveInfo(lab.world, lab.describe(), hintsFile, this.config.bin)
       if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(info)}\n`)
       else this.out(renderServe(info))
@@ -285,6 +286,11 @@ function untilStopped(durationMs?: number): Promise<string> {
     const onTerm = (): void => done('SIGTERM')
     process.once('SIGINT', onInt)
     process.once('SIGTERM', onTerm)
-    if (durationMs !== undefined) timer = setTimeout(() => done(`${durationMs} ms elapsed`), durationMs)
+    if (durationMs !== undefined) timer = setTimeout(() => done(`${formatMs(durationMs)} elapsed`), durationMs)
   })
+}
+
+/** 60000 → "60 s", 1500 → "1500 ms". */
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`
 }
