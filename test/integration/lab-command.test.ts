@@ -91,7 +91,7 @@ describe('dnsx lab serve (loopback)', () => {
 
     expect(await exited).toBe(0)
     expect(stdout.trim().split('\n')).toHaveLength(1)
-    expect(stderr).toMatch(/8000 ms elapsed, stopping/)
+    expect(stderr).toMatch(/8 s elapsed, stopping/)
   })
 
   it('stops cleanly on SIGTERM (text mode)', async () => {
