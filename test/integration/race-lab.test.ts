@@ -47,6 +47,16 @@ describe('dnsx race --lab (built CLI)', () => {
     expect(r.stderr).toBe('error: no connection to refused.race.test port 80: every attempt failed\n')
   })
 
+  it('multi: a family verdict says how many of its addresses were tried', async () => {
+    const r = await dnsx(['race', 'http://multi.race.test/', '--lab', '--probe-timeout', '400', '--json'])
+    const j = JSON.parse(r.stdout) as RaceJson
+    expect(validate(j)).toEqual([])
+    const v4 = j.verdicts.find((v) => v.family === 'ipv4')!
+    expect(v4).toMatchObject({status: 'black-holed', triedAddresses: 1, addresses: ['203.0.113.20', '203.0.113.21', '203.0.113.22']})
+    expect(v4.message).toMatch(/^IPv4: 1 of 3 addresses tried: black-holed.*not tried: 203\.0\.113\.21, 203\.0\.113\.22$/)
+    expect(j.verdicts.find((v) => v.family === 'ipv6')!.message).not.toMatch(/addresses tried/)
+  })
+
   it('a usage error: exit 2, one line', async () => {
     const r = await dnsx(['race', 'ftp://x.test/'])
     expect(r.code).toBe(2)

@@ -101,6 +101,8 @@ export interface VerdictJson {
   message: string
   addresses: string[]
   attempts: number
+  /** How many of `addresses` were attempted: the verdict speaks for those only. */
+  triedAddresses?: number
   connectMs: number | null
   waitedMs: number | null
   hiddenByFallback: boolean
@@ -160,7 +162,9 @@ export function refineVerdicts(
   attempts: readonly AttemptRecord[],
   ctx: {attemptDelayMs: number, probeTimeoutMs: number, winner: AttemptRecord | null},
 ): VerdictJson[] {
-  return verdicts.map((v) => {
+  return verdicts.map((v) => covered(refine(v), attempts))
+
+  function refine(v: FamilyVerdict): VerdictJson {
     const base: VerdictJson = {
       family: familyName(v.family),
       status: v.status,
@@ -250,7 +254,20 @@ export function refineVerdicts(
           : `${p.address} ${p.outcome} (follow-up probe)`,
     )
     return {...base, message: `${v.message}; ${notes.join('; ')}`}
-  })
+  }
+}
+
+/**
+ * A family's verdict covers only the addresses tried: when some were not, it says so ("IPv4: 1 of
+ * 3 addresses tried: black-holed, ..."). A family that connected needs no such caveat.
+ */
+function covered(v: VerdictJson, attempts: readonly AttemptRecord[]): VerdictJson {
+  const family = v.family === 'ipv4' ? 4 : 6
+  const tried = new Set(attempts.filter((a) => a.family === family).map((a) => a.address)).size
+  const out = {...v, triedAddresses: tried}
+  if (v.status === 'ok' || tried === 0 || tried >= v.addresses.length) return out
+  const name = `${NAME[family]}: `
+  return {...out, message: v.message.startsWith(name) ? `${name}${tried} of ${v.addresses.length} addresses tried: ${v.message.slice(name.length)}` : v.message}
 }
 
 /** "; Happy Eyeballs hid it by falling back to IPv4 after 250 ms" (the same words as verdict.ts). */
