@@ -251,8 +251,9 @@ class RunningLab implements Lab {
 
     for (const svc of world.anycast) {
       const instances: Instance[] = []
-      const route: Route = {kind: 'anycast', service: svc, instances, turn: 0}
-      for (const a of svc.addresses) this.routes.set(addressKey(a), route)
+      // One route per address: an alternating (flapping) service takes turns per address, as
+      // ECMP does per path, so a dual-stack client sees both of its addresses flap.
+      for (const a of svc.addresses) this.routes.set(addressKey(a), {kind: 'anycast', service: svc, instances, turn: 0})
       for (const inst of svc.instances) {
         const runtime = new ServerRuntime({
           id: inst.id, zones: svc.zones.map((id) => zones.get(id)!), identity: {hostname: inst.identity, version: inst.version, nsid: inst.nsid},

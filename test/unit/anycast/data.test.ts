@@ -119,7 +119,9 @@ describe('operators.json structure', () => {
       '208.67.220.220': 'opendns',
     }
     for (const [addr, id] of Object.entries(cases)) expect(operatorsForAddress(addr).map((o) => o.id), addr).toEqual([id])
-    expect(operatorsForAddress('192.0.2.1')).toEqual([])
+    // The lab's roots (documentation addresses) have their own entry; other documentation addresses none.
+    expect(operatorsForAddress('192.0.2.1').map((o) => o.id)).toEqual(['dnsx-lab'])
+    expect(operatorsForAddress('192.0.2.99')).toEqual([])
   })
 
   it('compiles every pattern, each with named groups it refers to', () => {

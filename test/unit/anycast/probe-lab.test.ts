@@ -157,6 +157,20 @@ describe('anycast-probe --lab', () => {
     expect(r.doc.summary.flipping).toBe(1)
   })
 
+  it('flips are counted per address: a dual-stack flapping name flaps on both', async () => {
+    const svc = d.anycast.find((s) => s.routing === 'alternate')!
+    const r = await probe([svc.name, '--count', '6', '--interval', '0', '--no-chaos', '--json'])
+    expect(r.doc.targets).toHaveLength(2)
+    for (const t of r.doc.targets) expect(t.flips.count, t.address).toBe(5)
+  })
+
+  it('--roots decodes the lab roots\' identities to sites and places, consistent from the lab site', async () => {
+    const r = await probe(['--roots', '--count', '1', '--from', 'AMS', '--json'])
+    const sites = Object.fromEntries(r.doc.targets.map((t: any) => [t.address, t.site?.code]))
+    expect(sites).toMatchObject({'192.0.2.1': 'AMS', '192.0.2.2': 'LHR', '192.0.2.3': 'IAD'})
+    expect(r.doc.targets.every((t: any) => t.plausibility.verdict === 'consistent')).toBe(true)
+  })
+
   it('catches the intercepting middlebox (home-router banner) and --expect-no-interception exits 1', async () => {
     const box = d.resolvers.find((r) => r.version && matchSoftware(r.version)?.id === 'dnsmasq')!
     const r = await probe([box.addresses[0]!, '--count', '2', '--interval', '0', '--json', '--expect-no-interception'])
