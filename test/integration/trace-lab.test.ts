@@ -186,7 +186,9 @@ describe.concurrent('trace --lab: transport', () => {
 
   it('uses TCP with a server that always truncates (tc.test)', async ({expect}) => {
     const {j} = await trace('www.tc.test')
-    expect(main(j).at(-1)).toMatchObject({transport: 'tcp', transportReason: 'tcp after TC', retries: 0})
+    expect(main(j).at(-1)).toMatchObject({transport: 'tcp', transportReason: 'tcp after TC'})
+    // A switch to TCP after TC is not a retry.
+    expect(main(j).at(-1)!.retries ?? 0).toBe(0)
     expect(records(j)).toEqual(['www.tc.test. A 192.0.2.124'])
     expect(j.answer!.authoritative).toBe(true)
   })
@@ -373,7 +375,8 @@ describe.concurrent('trace --lab: hostile servers neither crash, hang nor mislea
     const {code, j} = await trace('www.formerr.test')
     expect(code).toBe(0)
     expect(records(j)).toEqual(['www.formerr.test. A 192.0.2.122'])
-    expect(main(j).at(-1)).toMatchObject({ednsFallback: true, retries: 0, aa: true, kind: 'answer'})
+    expect(main(j).at(-1)).toMatchObject({ednsFallback: true, aa: true, kind: 'answer'})
+    expect(main(j).at(-1)!.retries ?? 0).toBe(0)
     expect(j.problems).toEqual([])
   })
 

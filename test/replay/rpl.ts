@@ -1,0 +1,199 @@
+/**
+ * Replaying Deckard-style scenarios (.rpl: the format of the public resolver test suites of
+ * CZ-NIC's Deckard and Unbound's testbound) against dnsx's trace engine, to measure its verdicts
+ * against what a resolver must return. Only the parts a trace needs are read: the stub (root)
+ * addresses, RANGE blocks of scripted servers (by address), STEP REPLY entries (answers to the
+ * next matching query, whatever the address), the first STEP QUERY and its CHECK_ANSWER.
+ *
+ * The scenario files are not part of dnsx: fetch them (npm run replay -- DIR).
+ */
+import {canonicalName, isSubdomain} from '../../src/lib/dns/names.js'
+import type {DnsMessage, Rr} from '../../src/lib/dns/message.js'
+import {rcodeValue} from '../../src/lib/dns/types.js'
+import {parseRecord} from '../../src/lib/dns/zonefile.js'
+import {traceEngine, type TraceOutcome, type TraceResult} from '../../src/lib/trace/engine.js'
+
+export interface Entry {
+  match: string[]
+  adjust: string[]
+  flags: Set<string>
+  rcode: string
+  question: {name: string, type: string} | null
+  answer: Rr[]
+  authority: Rr[]
+  additional: Rr[]
+  /** Raw wire replies are not modelled: such an entry answers nothing. */
+  raw: boolean
+}
+
+export interface Scenario {
+  name: string
+  config: string[]
+  stubAddrs: string[]
+  ranges: {from: number, to: number, addresses: string[], entries: Entry[]}[]
+  steps: {id: number, kind: string, entry: Entry | null}[]
+}
+
+const RCODES = new Set(['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE', 'BADVERS'])
+
+function record(line: string): Rr | null {
+  try {
+    return parseRecord(line.replace(/;.*$/, '').trim(), {defaultTtl: 3600, origin: '.'})
+  } catch {
+    return null
+  }
+}
+
+export function parseRpl(text: string, name = 'scenario'): Scenario {
+  const sc: Scenario = {name, config: [], stubAddrs: [], ranges: [], steps: []}
+  const lines = text.split('\n')
+  let i = 0
+  let inConfig = true
+  let range: Scenario['ranges'][number] | null = null
+  let pendingStep: Scenario['steps'][number] | null = null
+  const readEntry = (): Entry => {
+    const e: Entry = {match: [], adjust: [], flags: new Set(), rcode: 'NOERROR', question: null, answer: [], authority: [], additional: [], raw: false}
+    let section = ''
+    for (i++; i < lines.length; i++) {
+      const l = lines[i]!.replace(/;.*$/, '').trim()
+      if (l === '') continue
+      if (l === 'ENTRY_END') break
+      const [w, ...rest] = l.split(/\s+/)
+      if (w === 'MATCH') e.match.push(...rest)
+      else if (w === 'ADJUST') e.adjust.push(...rest)
+      else if (w === 'REPLY') {
+        for (const f of rest) RCODES.has(f.toUpperCase()) ? (e.rcode = f.toUpperCase()) : e.flags.add(f.toUpperCase())
+      } else if (w === 'SECTION') section = rest[0]!.toUpperCase()
+      else if (w === 'RAW' || w === 'HEX_ANSWER_BEGIN') e.raw = true
+      else if (section === 'QUESTION') {
+        const parts = l.split(/\s+/)
+        const type = parts.find((p, k) => k > 0 && p !== 'IN' && p !== 'CH') ?? 'A'
+        e.question = {name: canonicalName(parts[0]!), type: type.toUpperCase()}
+      } else if (section === 'ANSWER' || section === 'AUTHORITY' || section === 'ADDITIONAL') {
+        const rr = record(l)
+        if (rr) (section === 'ANSWER' ? e.answer : section === 'AUTHORITY' ? e.authority : e.additional).push(rr)
+      }
+    }
+    return e
+  }
+  for (; i < lines.length; i++) {
+    const raw = lines[i]!
+    const l = raw.replace(/;.*$/, '').trim()
+    if (l === '') continue
+    if (inConfig) {
+      if (l === 'CONFIG_END') inConfig = false
+      else {
+        sc.config.push(l)
+        const m = /^stub-addr:\s*(\S+)/.exec(l)
+        if (m) sc.stubAddrs.push(m[1]!.replace(/@\d+$/, ''))
+      }
+      continue
+    }
+    const [w, ...rest] = l.split(/\s+/)
+    if (w === 'RANGE_BEGIN') range = {from: Number(rest[0]), to: Number(rest[1]), addresses: [], entries: []}
+    else if (w === 'ADDRESS' && range) range.addresses.push(rest[0]!)
+    else if (w === 'RANGE_END') {
+      if (range) sc.ranges.push(range)
+      range = null
+    } else if (w === 'ENTRY_BEGIN') {
+      const e = readEntry()
+      if (range) range.entries.push(e)
+      else if (pendingStep) {
+        pendingStep.entry = e
+        pendingStep = null
+      }
+    } else if (w === 'STEP') {
+      const step = {id: Number(rest[0]), kind: rest[1]!, entry: null}
+      sc.steps.push(step)
+      pendingStep = ['QUERY', 'REPLY', 'CHECK_ANSWER'].includes(step.kind) ? step : null
+    }
+  }
+  return sc
+}
+
+function matches(e: Entry, qname: string, qtype: string): boolean {
+  if (e.raw || !e.question) return false
+  const m = new Set(e.match.map((x) => x.toLowerCase()))
+  if ((m.has('qname') || m.has('all')) && canonicalName(qname) !== e.question.name) return false
+  if (m.has('subdomain') && !isSubdomain(qname, e.question.name)) return false
+  if ((m.has('qtype') || m.has('all')) && qtype.toUpperCase() !== e.question.type) return false
+  return true
+}
+
+function toMessage(e: Entry, qname: string, qtype: string): DnsMessage {
+  const rcode = e.rcode
+  return {
+    id: 1,
+    opcode: 'QUERY',
+    flags: {qr: true, aa: e.flags.has('AA'), tc: e.flags.has('TC'), rd: false, ra: e.flags.has('RA'), z: false, ad: e.flags.has('AD'), cd: false},
+    rcode,
+    rcodeValue: rcodeValue(rcode) ?? 0,
+    questions: [{name: qname, type: qtype, class: 'IN'}],
+    answers: e.answer,
+    authorities: e.authority,
+    additionals: e.additional,
+    edns: null,
+    counts: {question: 1, answer: e.answer.length, authority: e.authority.length, additional: e.additional.length},
+    size: 0,
+  }
+}
+
+export interface ReplayOutcome {
+  name: string
+  question: {name: string, type: string}
+  result: TraceResult
+  expected: {rcode: string, answer: string[]}
+  got: {rcode: string | null, answer: string[]}
+  pass: boolean
+  queries: number
+}
+
+const key = (rr: Rr) => `${canonicalName(rr.name)} ${String(rr.type).toUpperCase()} ${JSON.stringify(rr.data).toLowerCase()}`
+
+/**
+ * Run the trace engine against the scenario's servers: STEP REPLY entries answer the next query
+ * they match (each once), RANGE entries the queries to their addresses. The trace passes when its
+ * final rcode and answer section are the CHECK_ANSWER's.
+ */
+export function replay(sc: Scenario): ReplayOutcome | null {
+  const query = sc.steps.find((s) => s.kind === 'QUERY' && s.entry?.question)
+  if (!query) return null
+  const check = sc.steps.find((s) => s.kind === 'CHECK_ANSWER' && s.id > query.id && s.entry)
+  if (!check || sc.stubAddrs.length === 0) return null
+  const q = query.entry!.question!
+  const replies = sc.steps.filter((s) => s.kind === 'REPLY' && s.entry && s.id > query.id && s.id < check.id).map((s) => ({entry: s.entry!, used: false}))
+  const gen = traceEngine({
+    name: q.name, type: q.type, rootHints: sc.stubAddrs.map((a, k) => ({name: `stub${k}.replay`, address: a})),
+    family: 'both', now: () => 0, limits: {deadlineMs: 1e9},
+  })
+  let it = gen.next()
+  let queries = 0
+  while (!it.done) {
+    const outs = it.value.map((tq): TraceOutcome => {
+      queries++
+      const step = replies.find((r) => !r.used && matches(r.entry, tq.qname, tq.qtype))
+      let e: Entry | undefined
+      if (step) {
+        step.used = true
+        e = step.entry
+      } else {
+        e = sc.ranges
+          .filter((r) => r.addresses.length === 0 || r.addresses.includes(tq.server.address))
+          .filter((r) => r.from <= query.id && query.id <= r.to || r.from <= check.id)
+          .flatMap((r) => r.entries)
+          .find((x) => matches(x, tq.qname, tq.qtype))
+      }
+      return e
+        ? {message: toMessage(e, tq.qname, tq.qtype), error: null, rttMs: 1, transport: 'udp', transportReason: 'udp'}
+        : {message: null, error: {code: 'timeout', message: 'no scripted reply'}, rttMs: 1000, transport: 'udp', transportReason: 'udp'}
+    })
+    it = gen.next(outs)
+  }
+  const result = it.value
+  const want = check.entry!
+  const expected = {rcode: want.rcode, answer: want.answer.map(key).sort()}
+  const gotRecords = result.answer?.records ?? []
+  const got = {rcode: result.kind === 'error' ? 'SERVFAIL' : result.answer?.rcode ?? null, answer: gotRecords.map(key).sort()}
+  const pass = got.rcode === expected.rcode && JSON.stringify([...new Set(got.answer)]) === JSON.stringify([...new Set(expected.answer)])
+  return {name: sc.name, question: q, result, expected, got, pass, queries}
+}
