@@ -484,9 +484,8 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   function addressSource(zoneKey: string, depth: number) {
     const cap = opts.all ? limits.maxGluelessAll : limits.maxGlueless
     // Counted per delegation over the whole walk (--all's child check and the asking share it).
-    let count = gluelessDone.get(zoneKey)
-    if (!count) gluelessDone.set(zoneKey, count = {n: 0})
-    const done = count
+    const done = gluelessDone.get(zoneKey) ?? {n: 0}
+    gluelessDone.set(zoneKey, done)
     const skipped: string[] = []
     const given = new Set<string>()
     return {
