@@ -293,7 +293,7 @@ describe.concurrent('trace --lab: lame, dead and pathological servers', () => {
   it('shows the lame delegation in text as a warning and a failed final line', async ({expect}) => {
     const r = await traceText('www.lame.test')
     expect(r.code).toBe(3)
-    expect(r.stdout).toMatch(/udp [\d.]+ ms REFUSED no-AA → lame: lame: answered REFUSED/)
+    expect(r.stdout).toMatch(/udp [\d.]+ ms REFUSED no-AA → lame: answered REFUSED/)
     expect(r.stdout).toContain('⚠ [lame-refused] ns1.lame.test. (192.0.2.40) is lame for lame.test.: answered REFUSED')
     expect(r.stdout).toContain(';; no answer: no server of lame.test. gave a usable answer for www.lame.test. A')
   })

@@ -870,6 +870,6 @@ function describe(step: TraceStep, cls: Classification | null, o: TraceOutcome):
     case 'dname': return `DNAME: ${fqdn(step.qname)} becomes ${wireLength(cls!.target!) > MAX_NAME_WIRE ? `${cls!.target!}. (too long)` : fqdn(cls!.target!)}`
     case 'nodata': return `no ${step.qtype} records (NODATA)${cls!.soa ? '' : ', and no SOA in the authority section'}`
     case 'nxdomain': return `the name does not exist (NXDOMAIN)${cls!.soa ? '' : ', and no SOA in the authority section'}`
-    case 'lame': return `lame: ${cls!.reason}`
+    case 'lame': return cls!.reason ?? 'lame'
   }
 }
