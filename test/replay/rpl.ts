@@ -8,10 +8,13 @@
  * The scenario files are not part of dnsx: fetch them (npm run replay -- DIR).
  */
 import {canonicalName, isSubdomain} from '../../src/lib/dns/names.js'
-import type {DnsMessage, Rr} from '../../src/lib/dns/message.js'
+import {DnsClient} from '../../src/lib/dns/client.js'
+import {encodePacket, type DecodedPacket, type Rr} from '../../src/lib/dns/message.js'
 import {rcodeValue} from '../../src/lib/dns/types.js'
 import {parseRecord} from '../../src/lib/dns/zonefile.js'
-import {traceEngine, type TraceOutcome, type TraceResult} from '../../src/lib/trace/engine.js'
+import {runTrace} from '../../src/lib/trace/driver.js'
+import type {TraceResult} from '../../src/lib/trace/engine.js'
+import {ScriptedTransport} from '../helpers/scripted-transport.js'
 
 export interface Entry {
   match: string[]
@@ -120,22 +123,15 @@ function matches(e: Entry, qname: string, qtype: string): boolean {
   return true
 }
 
-function toMessage(e: Entry, qname: string, qtype: string): DnsMessage {
-  const rcode = e.rcode
-  return {
-    id: 1,
-    opcode: 'QUERY',
-    flags: {qr: true, aa: e.flags.has('AA'), tc: e.flags.has('TC'), rd: false, ra: e.flags.has('RA'), z: false, ad: e.flags.has('AD'), cd: false},
-    rcode,
-    rcodeValue: rcodeValue(rcode) ?? 0,
-    questions: [{name: qname, type: qtype, class: 'IN'}],
-    answers: e.answer,
-    authorities: e.authority,
-    additionals: e.additional,
-    edns: null,
-    counts: {question: 1, answer: e.answer.length, authority: e.authority.length, additional: e.additional.length},
-    size: 0,
-  }
+/** The reply an entry makes to a query, on the wire (the query's ID and, unless told, its question). */
+function toWire(e: Entry, q: DecodedPacket): Buffer {
+  const bit = (f: string, v: number) => (e.flags.has(f) ? v : 0)
+  const flags = bit('AA', 0x0400) | bit('TC', 0x0200) | bit('RD', 0x0100) | bit('RA', 0x0080) | bit('AD', 0x0020) | (rcodeValue(e.rcode) ?? 0) & 0xf
+  return encodePacket({
+    id: q.id, type: 'response', flags,
+    questions: e.adjust.includes('copy_query') || !e.question ? q.questions : [{name: q.questions[0]?.name ?? e.question.name, type: q.questions[0]?.type ?? e.question.type, class: 'IN'}],
+    answers: e.answer, authorities: e.authority, additionals: e.additional,
+  })
 }
 
 export interface ReplayOutcome {
@@ -155,41 +151,43 @@ const key = (rr: Rr) => `${canonicalName(rr.name)} ${String(rr.type).toUpperCase
  * they match (each once), RANGE entries the queries to their addresses. The trace passes when its
  * final rcode and answer section are the CHECK_ANSWER's.
  */
-export function replay(sc: Scenario): ReplayOutcome | null {
+export async function replay(sc: Scenario): Promise<ReplayOutcome | null> {
   const query = sc.steps.find((s) => s.kind === 'QUERY' && s.entry?.question)
   if (!query) return null
   const check = sc.steps.find((s) => s.kind === 'CHECK_ANSWER' && s.id > query.id && s.entry)
   if (!check || sc.stubAddrs.length === 0) return null
   const q = query.entry!.question!
   const replies = sc.steps.filter((s) => s.kind === 'REPLY' && s.entry && s.id > query.id && s.id < check.id).map((s) => ({entry: s.entry!, used: false}))
-  const gen = traceEngine({
-    name: q.name, type: q.type, rootHints: sc.stubAddrs.map((a, k) => ({name: `stub${k}.replay`, address: a})),
-    family: 'both', now: () => 0, limits: {deadlineMs: 1e9},
-  })
-  let it = gen.next()
   let queries = 0
-  while (!it.done) {
-    const outs = it.value.map((tq): TraceOutcome => {
-      queries++
-      const step = replies.find((r) => !r.used && matches(r.entry, tq.qname, tq.qtype))
-      let e: Entry | undefined
-      if (step) {
-        step.used = true
-        e = step.entry
-      } else {
-        e = sc.ranges
-          .filter((r) => r.addresses.length === 0 || r.addresses.includes(tq.server.address))
-          .filter((r) => r.from <= query.id && query.id <= r.to || r.from <= check.id)
-          .flatMap((r) => r.entries)
-          .find((x) => matches(x, tq.qname, tq.qtype))
-      }
-      return e
-        ? {message: toMessage(e, tq.qname, tq.qtype), error: null, rttMs: 1, transport: 'udp', transportReason: 'udp'}
-        : {message: null, error: {code: 'timeout', message: 'no scripted reply'}, rttMs: 1000, transport: 'udp', transportReason: 'udp'}
-    })
-    it = gen.next(outs)
-  }
-  const result = it.value
+  // Every query goes through dnsx's own client (acceptance, TC → TCP, EDNS fallback) over a
+  // scripted transport on a fake clock: silence costs exactly the try's time.
+  let server = ''
+  const transport = new ScriptedTransport((pkt) => {
+    queries++
+    const qn = pkt.questions[0]?.name ?? ''
+    const qt = pkt.questions[0]?.type ?? 'A'
+    const step = replies.find((r) => !r.used && matches(r.entry, qn, qt))
+    let e: Entry | undefined
+    if (step) {
+      step.used = true
+      e = step.entry
+    } else {
+      e = sc.ranges
+        .filter((r) => r.addresses.length === 0 || r.addresses.includes(server))
+        .flatMap((r) => r.entries)
+        .find((x) => matches(x, qn, qt))
+    }
+    return e ? [toWire(e, pkt)] : []
+  })
+  const udp = transport.udp.bind(transport)
+  const tcp = transport.tcp.bind(transport)
+  transport.udp = (req) => ((server = req.server.address), udp(req))
+  transport.tcp = (req) => ((server = req.server.address), tcp(req))
+  const client = new DnsClient({transport})
+  const result = await runTrace({
+    name: q.name, type: q.type, rootHints: sc.stubAddrs.map((a, k) => ({name: `stub${k}.replay`, address: a})),
+    family: 'both', limits: {deadlineMs: 1e9},
+  }, {client, port: 53, timeoutMs: 1000})
   const want = check.entry!
   const expected = {rcode: want.rcode, answer: want.answer.map(key).sort()}
   const gotRecords = result.answer?.records ?? []

@@ -10,7 +10,7 @@ import {parseRpl, replay} from './rpl.js'
 
 const DIR = process.env.REPLAY_DIR ?? process.argv.find((a) => fs.existsSync(a) && fs.statSync(a).isDirectory() && a.includes('rpl')) ?? ''
 
-it(`replays the scenarios in ${DIR || '(set REPLAY_DIR)'}`, () => {
+it(`replays the scenarios in ${DIR || '(set REPLAY_DIR)'}`, async () => {
   expect(DIR, 'set REPLAY_DIR to a directory of .rpl files').not.toBe('')
   let pass = 0
   let fail = 0
@@ -22,7 +22,7 @@ it(`replays the scenarios in ${DIR || '(set REPLAY_DIR)'}`, () => {
     // never uses glue from outside a delegation's bailiwick, by design).
     const why = sc.config.some((c) => /^(trust-anchor|val-|forward|domain-insecure|do-not-query|qname-minimisation: on|query-minimization: on)/.test(c)) ? 'config'
       : sc.config.some((c) => /^harden-glue:\s*"?no/.test(c)) ? 'harden-glue: no' : null
-    const out = why ? null : replay(sc)
+    const out = why ? null : await replay(sc)
     if (!out) {
       skipped.push(`${f}${why ? ` (${why})` : ''}`)
       continue

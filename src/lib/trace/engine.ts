@@ -180,6 +180,8 @@ export class DelegationCache {
   readonly zones = new Map<string, NsInfo[]>()
   /** Addresses of NS names learned by sub-traces. */
   readonly addresses = new Map<string, string[]>()
+  /** In-bailiwick glue seen in referrals, by NS name: the parent's word, a fallback. */
+  readonly glue = new Map<string, string[]>()
   primed = false
 }
 
@@ -421,6 +423,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
         problem('unrelated-additional', child, server.address, `ignored ${fqdn(rrName(rr))} ${t} ${rrData(rr)} in the referral to ${fqdn(child)}: not the address of any NS it names`)
       }
     }
+    for (const [name, g] of glue) if (g.length) cache.glue.set(name, g)
     return nsNames.map((name) => {
       const g = glue.get(name) ?? []
       const label: NsLabel = isSubdomain(name, child) ? 'in-domain' : parent !== null && isSubdomain(name, parent) && g.length > 0 ? 'sibling' : 'glueless'
@@ -469,6 +472,19 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       nsStack.pop()
     }
     ns.addresses = [...new Set(found)]
+    // A referral carried in-bailiwick glue for this name that its own zone does not give (a
+    // parent and a child that disagree, or a name that does not resolve): the parent's
+    // addresses are tried after the child's, as resolvers do, and the finding is reported.
+    const extra = (cache.glue.get(ns.name) ?? []).filter((a) => !ns.addresses.includes(a))
+    // Glue of a family the lookup did not ask (AAAA once A was found) is simply more addresses.
+    const families = new Set(ns.addresses.map(addrFamily))
+    const differ = ns.addresses.length === 0 ? extra : extra.filter((a) => families.has(addrFamily(a)))
+    if (differ.length) {
+      problem('ns-address-from-glue', zone, ns.name, ns.addresses.length
+        ? `NS ${fqdn(ns.name)} resolves to ${ns.addresses.join(' ')}, but a referral's glue says ${differ.join(' ')}: both are tried`
+        : `NS ${fqdn(ns.name)} of ${fqdn(zone)} did not resolve; its glue address ${differ.join(' ')} from an earlier referral is used`)
+    }
+    ns.addresses = [...ns.addresses, ...extra]
     ns.resolved = true
     cache.addresses.set(ns.name, ns.addresses)
     if (ns.addresses.length === 0) problem('ns-unresolvable', zone, ns.name, `NS ${fqdn(ns.name)} of ${fqdn(zone)} has no address`)

@@ -207,3 +207,28 @@ describe('bailiwick', () => {
     expect(r.problems).toContainEqual(expect.objectContaining({code: 'out-of-bailiwick-glue', zone: 'oob.test.', server: TLD, message: expect.stringContaining('ns.evil.net. A 203.0.113.66')}))
   })
 })
+
+describe('parent and child disagree about an NS name\'s address (Deckard iter_pcnamerec)', () => {
+  const ROOT_ = '198.51.100.1'
+  const COM = '198.51.100.30'
+  const NET_ = '198.51.100.31'
+  const GOOD = '192.0.2.44'
+  const BAD = '192.0.2.55'
+  const world: Record<string, Handler> = {
+    [ROOT_]: (q) => (q.endsWith('.net') || q === 'net'
+      ? {authorities: [rr('net', 'NS', 'e.gtld.test')], additionals: [rr('e.gtld.test', 'A', NET_)]}
+      : {authorities: [rr('com', 'NS', 'a.gtld.test')], additionals: [rr('a.gtld.test', 'A', COM)]}),
+    [COM]: () => ({authorities: [rr('example.com', 'NS', 'ns.example.com'), rr('example.com', 'NS', 'ns.example.net')], additionals: [rr('ns.example.com', 'A', BAD)]}),
+    [NET_]: () => ({authorities: [rr('example.net', 'NS', 'ns.example.net')], additionals: [rr('ns.example.net', 'A', GOOD)]}),
+    // The child says ns.example.net is the broken server; the parent's glue says the good one.
+    [GOOD]: (q, t) => (q === 'ns.example.net' ? {aa: true, answers: t === 'A' ? [rr(q, 'A', BAD)] : []} : q === 'www.example.com' ? {aa: true, answers: [rr(q, 'A', '10.20.30.40')]} : {aa: true, rcode: 'NXDOMAIN'}),
+    [BAD]: () => ({rcode: 'SERVFAIL'}),
+  }
+  it('the parent\'s glue address is tried after the child\'s, and the disagreement reported', () => {
+    const {r} = run(world, {name: 'www.example.com'})
+    expect(r.kind).toBe('answer')
+    expect(r.answer).toMatchObject({server: {address: GOOD}})
+    expect(codes(r)).toContain('ns-address-from-glue')
+    expect(r.problems.find((p) => p.code === 'ns-address-from-glue')?.message).toBe(`NS ns.example.net. resolves to ${BAD}, but a referral's glue says ${GOOD}: both are tried`)
+  })
+})
