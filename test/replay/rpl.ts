@@ -12,8 +12,12 @@ import {DnsClient} from '../../src/lib/dns/client.js'
 import {encodePacket, type DecodedPacket, type Rr} from '../../src/lib/dns/message.js'
 import {rcodeValue} from '../../src/lib/dns/types.js'
 import {parseRecord} from '../../src/lib/dns/zonefile.js'
-import {runTrace} from '../../src/lib/trace/driver.js'
-import type {TraceResult} from '../../src/lib/trace/engine.js'
+import type {DsRecord} from '../../src/lib/dns/record.js'
+import {parseTrustAnchor} from '../../src/lib/dnssec/chain.js'
+import {dnssecPass, type DnssecReport} from '../../src/lib/trace/dnssec.js'
+import {driveGenerator, runTrace} from '../../src/lib/trace/driver.js'
+import {DelegationCache, type TraceResult} from '../../src/lib/trace/engine.js'
+import {parseInstant} from '../../src/lib/time.js'
 import {ScriptedTransport} from '../helpers/scripted-transport.js'
 
 export interface Entry {
@@ -138,13 +142,16 @@ export interface ReplayOutcome {
   name: string
   question: {name: string, type: string}
   result: TraceResult
-  expected: {rcode: string, answer: string[]}
-  got: {rcode: string | null, answer: string[]}
+  expected: {rcode: string, answer: string[], ad?: boolean}
+  got: {rcode: string | null, answer: string[], ad?: boolean}
   pass: boolean
+  dnssec?: DnssecReport | null
   queries: number
 }
 
 const key = (rr: Rr) => `${canonicalName(rr.name)} ${String(rr.type).toUpperCase()} ${JSON.stringify(rr.data).toLowerCase()}`
+/** The answer's data records: signatures are compared through the DNSSEC verdict, not as data. */
+const dataKeys = (rrs: readonly Rr[]) => rrs.filter((rr) => String(rr.type).toUpperCase() !== 'RRSIG').map(key).sort()
 
 /**
  * Run the trace engine against the scenario's servers: STEP REPLY entries answer the next query
@@ -184,14 +191,41 @@ export async function replay(sc: Scenario): Promise<ReplayOutcome | null> {
   transport.udp = (req) => ((server = req.server.address), udp(req))
   transport.tcp = (req) => ((server = req.server.address), tcp(req))
   const client = new DnsClient({transport})
+  const anchors = trustAnchors(sc)
+  const cache = new DelegationCache()
+  const drive = {client, port: 53, timeoutMs: 1000, dnssec: anchors.length > 0}
   const result = await runTrace({
     name: q.name, type: q.type, rootHints: sc.stubAddrs.map((a, k) => ({name: `stub${k}.replay`, address: a})),
-    family: 'both', limits: {deadlineMs: 1e9},
-  }, {client, port: 53, timeoutMs: 1000})
+    family: 'both', limits: {deadlineMs: 1e9}, cache,
+  }, drive)
   const want = check.entry!
-  const expected = {rcode: want.rcode, answer: want.answer.map(key).sort()}
-  const gotRecords = result.answer?.records ?? []
-  const got = {rcode: result.kind === 'error' ? 'SERVFAIL' : result.answer?.rcode ?? null, answer: gotRecords.map(key).sort()}
-  const pass = got.rcode === expected.rcode && JSON.stringify([...new Set(got.answer)]) === JSON.stringify([...new Set(expected.answer)])
-  return {name: sc.name, question: q, result, expected, got, pass, queries}
+  let dnssec: DnssecReport | null = null
+  if (anchors.length) {
+    dnssec = await driveGenerator(dnssecPass({result, cache, anchors, anchorLabel: 'scenario', nowSeconds: validationTime(sc), family: 'both'}), drive)
+  }
+  // A validating resolver answers SERVFAIL for bogus data and sets AD only on secure data.
+  const bogus = dnssec?.status === 'bogus'
+  const expected = {rcode: want.rcode, answer: bogus || want.rcode === 'SERVFAIL' ? [] : dataKeys(want.answer), ad: want.flags.has('AD')}
+  const gotRecords = bogus ? [] : result.answer?.records ?? []
+  const got = {rcode: result.kind === 'error' || bogus ? 'SERVFAIL' : result.answer?.rcode ?? null, answer: dataKeys(gotRecords), ad: dnssec?.status === 'secure'}
+  const sameAnswer = JSON.stringify([...new Set(got.answer)]) === JSON.stringify([...new Set(expected.answer)])
+  const pass = got.rcode === expected.rcode && (expected.rcode === 'SERVFAIL' || sameAnswer) && (!dnssec || got.ad === expected.ad)
+  return {name: sc.name, question: q, result, expected, got, pass, queries, dnssec}
+}
+
+/** The scenario's trust anchors (config `trust-anchor:` lines, DS or DNSKEY). */
+function trustAnchors(sc: Scenario): DsRecord[] {
+  const text = sc.config.map((c) => /^trust-anchor:\s*"?([^"]+)"?/.exec(c)?.[1]).filter((x): x is string => Boolean(x)).join('\n')
+  if (!text.trim()) return []
+  try {
+    return parseTrustAnchor(text, {now: validationTime(sc)})
+  } catch {
+    return []
+  }
+}
+
+/** The scenario's val-override-date (YYYYMMDDHHmmSS), else now. */
+function validationTime(sc: Scenario): number {
+  const d = sc.config.map((c) => /^val-override-date:\s*"?(\d{14})"?/.exec(c)?.[1]).find(Boolean)
+  return d ? parseInstant(d, 'val-override-date') : Math.floor(Date.now() / 1000)
 }

@@ -20,7 +20,9 @@ it(`replays the scenarios in ${DIR || '(set REPLAY_DIR)'}`, async () => {
     const sc = parseRpl(text, f)
     // Configurations a trace does not have: validation, forwarding, and harden-glue: no (dnsx
     // never uses glue from outside a delegation's bailiwick, by design).
-    const why = sc.config.some((c) => /^(trust-anchor|val-|forward|domain-insecure|do-not-query|qname-minimisation: on|query-minimization: on)/.test(c)) ? 'config'
+    // With REPLAY_DNSSEC=1, scenarios with trust anchors are replayed with trace --dnssec.
+    const dnssecOk = process.env.REPLAY_DNSSEC === '1'
+    const why = sc.config.some((c) => (dnssecOk ? /^(forward|domain-insecure|do-not-query|qname-minimisation: on|query-minimization: on|trust-anchor-file|auto-trust)/ : /^(trust-anchor|val-|forward|domain-insecure|do-not-query|qname-minimisation: on|query-minimization: on)/).test(c)) ? 'config'
       : sc.config.some((c) => /^harden-glue:\s*"?no/.test(c)) ? 'harden-glue: no' : null
     const out = why ? null : await replay(sc)
     if (!out) {
@@ -30,7 +32,9 @@ it(`replays the scenarios in ${DIR || '(set REPLAY_DIR)'}`, async () => {
     if (out.pass) pass++
     else fail++
     const probs = out.result.problems.map((p) => p.code).join(',')
-    console.log(`${out.pass ? 'PASS' : 'FAIL'} ${f}: ${out.question.name} ${out.question.type}: expected ${out.expected.rcode} [${out.expected.answer.join(' | ')}], got ${out.got.rcode} [${out.got.answer.join(' | ')}] (${out.queries} queries${probs ? `; ${probs}` : ''})`)
+    const ad = (x: {ad?: boolean}) => (out.dnssec ? (x.ad ? ' AD' : ' no-AD') : '')
+    const dn = out.dnssec ? `; dnssec ${out.dnssec.status}: ${out.dnssec.reason}` : ''
+    console.log(`${out.pass ? 'PASS' : 'FAIL'} ${f}: ${out.question.name} ${out.question.type}: expected ${out.expected.rcode}${ad(out.expected)} [${out.expected.answer.join(' | ')}], got ${out.got.rcode}${ad(out.got)} [${out.got.answer.join(' | ')}] (${out.queries} queries${probs ? `; ${probs}` : ''}${dn})`)
   }
   console.log(`replay: ${pass} passed, ${fail} failed, ${skipped.length} skipped (${skipped.join(', ')})`)
   if (process.env.REPLAY_MIN_PASS) expect(pass).toBeGreaterThanOrEqual(Number(process.env.REPLAY_MIN_PASS))

@@ -419,9 +419,10 @@ export function proveNsec3Nodata(qname: string, qtype: string, records: readonly
   if (bitmapHas(wm.types, qtype)) return fail(`wildcard ${n(wildcard)} has ${qtype}: the answer should have been synthesised`)
   if (bitmapHas(wm.types, 'CNAME')) return fail(`wildcard ${n(wildcard)} has a CNAME: the answer should have been synthesised`)
   if (deniesBelowForbidden(wm.types)) return fail(`wildcard ${n(wildcard)} is a delegation or DNAME`)
-  const optOut = cep.ncRecord.optOut
+  // A wildcard that exists and lacks the type proves NODATA even in an Opt-Out span: the answer
+  // stays secure (as Unbound validates it); Opt-Out makes only a name error or a DS denial insecure.
   return ok('wildcard-nodata', `closest encloser ${n(cep.ce)}; next closer ${n(cep.nextCloser)} covered by ${describe3(cep.ncRecord)}; wildcard ${n(wildcard)} matched by ${describe3(wm)} without ${qtype}`, {
-    closestEncloser: n(cep.ce), optOut,
+    closestEncloser: n(cep.ce), optOut: false,
   })
 }
 
@@ -439,8 +440,10 @@ export function proveNsec3WildcardAnswer(qname: string, labels: number, records:
   const nextCloser = ancestorAt(qname, labels + 1)
   const c = nsec3Cover(s.set, nextCloser)
   if (!c) return fail(`answer for ${n(qname)} was synthesised from ${n(prependLabel('*', source))}, but no NSEC3 covers the next closer name ${n(nextCloser)}`)
-  return ok('wildcard-answer', `${describe3(c)} covers next closer name ${n(nextCloser)}: wildcard expansion from ${n(prependLabel('*', source))} is legitimate${c.optOut ? ' (Opt-Out span: insecure)' : ''}`, {
-    closestEncloser: n(source), optOut: c.optOut,
+  // A signed wildcard expansion whose next closer name is covered is secure, Opt-Out or not
+  // (RFC 5155 §8.8 asks only for the cover; Unbound validates it so).
+  return ok('wildcard-answer', `${describe3(c)} covers next closer name ${n(nextCloser)}: wildcard expansion from ${n(prependLabel('*', source))} is legitimate`, {
+    closestEncloser: n(source), optOut: false,
   })
 }
 

@@ -29,6 +29,8 @@ export interface Classification {
    * It is not the zone's word, but its target can still be resolved from its own servers.
    */
   follow?: 'cname' | 'dname'
+  /** lame-no-aa NXDOMAIN or NODATA with the zone's SOA: a negative answer, if the only one. */
+  negative?: 'nxdomain' | 'nodata'
   /** Oddities of a usable reply (an AA bit on a referral, an out-of-zone DNAME ignored). */
   warnings?: {code: string, reason: string}[]
 }
@@ -62,7 +64,7 @@ export function classifyResponse(msg: DnsMessage, zone: string | null, qname: st
       if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'CNAME (with NXDOMAIN) without the AA flag', records: [cname], target, follow: 'cname'}
       return {kind: 'cname', target, records: [cname], soa}
     }
-    if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'NXDOMAIN without the AA flag'}
+    if (!msg.flags.aa) return {kind: 'lame', code: 'lame-no-aa', reason: 'NXDOMAIN without the AA flag', ...negativeFallback(soa, zone, 'nxdomain')}
     return {kind: 'nxdomain', soa, records: []}
   }
   if (msg.rcode !== 'NOERROR') return {kind: 'lame', code: 'lame-rcode', reason: `answered ${msg.rcode}`}
@@ -126,5 +128,11 @@ export function classifyResponse(msg: DnsMessage, zone: string | null, qname: st
     return {kind: 'referral', child, ns}
   }
   if (msg.flags.aa) return {kind: 'nodata', soa, records: []}
-  return {kind: 'lame', code: 'lame-no-aa', reason: 'no AA flag and no referral (the server is not authoritative)'}
+  return {kind: 'lame', code: 'lame-no-aa', reason: 'no AA flag and no referral (the server is not authoritative)', ...negativeFallback(soa, zone, 'nodata')}
+}
+
+/** A non-AA negative answer is kept as a last resort when it carries the zone's own SOA. */
+function negativeFallback(soa: Rr | null, zone: string | null, negative: 'nxdomain' | 'nodata'): Partial<Classification> {
+  if (!soa || (zone !== null && !isSubdomain(rrName(soa), zone))) return {}
+  return {records: [soa], negative}
 }

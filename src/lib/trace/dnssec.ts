@@ -139,12 +139,18 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
       const p = zoneState.get(parent)!
       parentStatus = p.status
       if (p.status === 'secure') {
-        const r = yield* ask(parent, zone, 'DS', servers)
-        const records = r ? [...r.msg.answers, ...r.msg.authorities] : []
-        const d = validateDelegation({parentZone: parent, parentStatus: p.status, parentKeys: p.keys, child: zone, records, now: o.nowSeconds})
+        // The referral's own DS RRset (or denial) first, as resolvers use it; else ask for it.
+        const fromReferral = o.cache.referralDs.get(zone) ?? []
+        let d = fromReferral.length ? validateDelegation({parentZone: parent, parentStatus: p.status, parentKeys: p.keys, child: zone, records: fromReferral, now: o.nowSeconds}) : null
+        let r: {msg: DnsMessage, server: ServerRef} | null = null
+        if (!d || d.status === 'bogus') {
+          r = yield* ask(parent, zone, 'DS', servers)
+          const records = r ? [...r.msg.answers, ...r.msg.authorities] : []
+          if (r || !d) d = validateDelegation({parentZone: parent, parentStatus: p.status, parentKeys: p.keys, child: zone, records, now: o.nowSeconds})
+        }
         if (d.status === 'bogus') {
           zoneState.set(zone, {status: 'bogus', keys: [], servers: childServers})
-          report(zone, 'bogus', r ? d.reason : `no reply to DS ${fqdn(zone)} from the servers of ${fqdn(parent)}`, {server: r ? serverJson(r.server) : null})
+          report(zone, 'bogus', r || fromReferral.length ? d.reason : `no reply to DS ${fqdn(zone)} from the servers of ${fqdn(parent)}`, {server: r ? serverJson(r.server) : null})
           return
         }
         ds = d.ds

@@ -182,6 +182,8 @@ export class DelegationCache {
   readonly addresses = new Map<string, string[]>()
   /** In-bailiwick glue seen in referrals, by NS name: the parent's word, a fallback. */
   readonly glue = new Map<string, string[]>()
+  /** DS, RRSIG and NSEC/NSEC3 records of each referral's authority section, by child zone. */
+  readonly referralDs = new Map<string, Rr[]>()
   primed = false
 }
 
@@ -676,6 +678,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       } else if (cls.kind === 'lame') {
         // Only non-authoritative data was to be had: report it as such.
         problem('non-authoritative-answer', zone, server.address, `only a non-authoritative answer was available for ${fqdn(r.name)} ${type}`)
+        if (cls.negative) return {kind: cls.negative, rcode: msg.rcode, authoritative: false, server, zone, records: r.chain}
         return {kind: 'answer', rcode: msg.rcode, authoritative: false, server, zone, records: [...r.chain, ...(cls.records ?? [])]}
       }
       if (cls.kind === 'referral') {
@@ -695,6 +698,10 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
         reply.step.referral = {zone: fqdn(child), ns: ns.map((n) => ({name: fqdn(n.name), label: n.label, glue: n.glue}))}
         reply.step.detail = referralDetail(child, ns)
         cache.zones.set(child, ns)
+        // The DS RRset (or its denial) a referral carries, signed by the parent: the DNSSEC pass
+        // validates it rather than asking again (servers need not answer a separate DS query).
+        const proof = msg.authorities.filter((rr) => ['DS', 'RRSIG', 'NSEC', 'NSEC3'].includes(rrType(rr)))
+        if (proof.some((rr) => rrType(rr) !== 'RRSIG')) cache.referralDs.set(child, proof)
         if (opts.all && purpose === 'main') yield* checkChild(child, ns, depth)
         r.descend(child, ns)
         continue

@@ -232,3 +232,19 @@ describe('parent and child disagree about an NS name\'s address (Deckard iter_pc
     expect(r.problems.find((p) => p.code === 'ns-address-from-glue')?.message).toBe(`NS ns.example.net. resolves to ${BAD}, but a referral's glue says ${GOOD}: both are tried`)
   })
 })
+
+describe('a negative answer without AA (Deckard val_nx)', () => {
+  it('is kept as a last resort when it carries the zone\'s own SOA, reported as non-authoritative', () => {
+    const noaaNx: Handler = (q) => (q === 'www.example.test' ? {rcode: 'NXDOMAIN', authorities: [soa('example.test')]} : null)
+    const {r} = run({...base, '192.0.2.53': noaaNx, '192.0.2.54': noaaNx}, {name: 'www.example.test'})
+    expect(r.kind).toBe('nxdomain')
+    expect(r.answer).toMatchObject({rcode: 'NXDOMAIN', authoritative: false})
+    expect(codes(r)).toContain('non-authoritative-answer')
+  })
+
+  it('is not taken with another zone\'s SOA', () => {
+    const upward: Handler = () => ({rcode: 'NXDOMAIN', authorities: [soa('test')]})
+    const {r} = run({...base, '192.0.2.53': upward, '192.0.2.54': upward}, {name: 'www.example.test'})
+    expect(r.kind).toBe('error')
+  })
+})
