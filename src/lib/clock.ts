@@ -68,6 +68,13 @@ export class ManualClock implements Clock {
   }
 }
 
+/** A long span for people, in seconds: "3 d 4 h", "5 h", "12 min" (signature lifetimes). */
+export function formatSpan(s: number): string {
+  if (s >= 86400) return `${Math.floor(s / 86400)} d${s % 86400 >= 3600 ? ` ${Math.floor((s % 86400) / 3600)} h` : ''}`
+  if (s >= 3600) return `${Math.floor(s / 3600)} h`
+  return `${Math.max(1, Math.floor(s / 60))} min`
+}
+
 /** A duration for people: `340 ms` below a second, `2.5 s` above. */
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`

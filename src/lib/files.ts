@@ -42,7 +42,7 @@ function tooLarge(f: InputFile): UsageError {
   return new UsageError(`${f.what} ${display(f)} is larger than ${formatBytes(f.maxBytes)}${f.flag ? ` (raise the bound with ${f.flag})` : ''}`, f.code)
 }
 
-function display(f: InputFile): string {
+function display(f: Pick<InputFile, 'path'>): string {
   return f.path === '-' ? '<stdin>' : f.path
 }
 
@@ -74,7 +74,7 @@ function openRegular(f: InputFile): {fd: number, size: number | null} {
 export function assertText(buf: Uint8Array, f: Pick<InputFile, 'what' | 'path' | 'code'>, lineOffset?: {line: number}): void {
   const at = buf.indexOf(0)
   if (at < 0) return
-  throw new UsageError(`${f.what} ${f.path === '-' ? '<stdin>' : f.path}${lineOffset ? ` line ${lineOffset.line}` : ''} is not text (a NUL octet at offset ${at}): is it a binary file?`, f.code)
+  throw new UsageError(`${f.what} ${display(f)}${lineOffset ? ` line ${lineOffset.line}` : ''} is not text (a NUL octet at offset ${at}): is it a binary file?`, f.code)
 }
 
 /** Read a whole text file (not stdin) synchronously, within its bound. */

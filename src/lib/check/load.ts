@@ -24,7 +24,7 @@
  * has that form), a string or number gives --<key>=VALUE.
  */
 import {readFileSync} from 'node:fs'
-import {FILE_LIMITS, formatBytes, readTextInput} from '../files.js'
+import {FILE_LIMITS, readTextInput} from '../files.js'
 import {UsageError} from '../errors.js'
 
 /** What dnsx check needs to know of one flag of a command (from oclif's manifest). */
@@ -515,11 +515,9 @@ export async function loadCheckFile(path: string, opts: LoadOptions = {}): Promi
   const {catalogue} = opts
   const maxBytes = opts.limits?.maxBytes ?? FILE_LIMITS.checkFile
   const input = {path, what: 'check file', maxBytes, code: 'bad-check-file' as const, flag: '--max-file-size'}
-  let text: string
-  if (path === '-' && opts.readStdin) {
-    text = await opts.readStdin()
-    if (Buffer.byteLength(text) > maxBytes) throw new UsageError(`check file <stdin> is larger than ${formatBytes(maxBytes)} (raise the bound with --max-file-size)`, 'bad-check-file')
-  } else text = await readTextInput(input)
+  // The stdin hook (tests) goes through the same bounds and text check as stdin itself.
+  const hook = opts.readStdin
+  const text = await readTextInput(input, hook ? (async function* () { yield await hook() })() : process.stdin)
   return parseCheckFile(text, opts.display ?? (path === '-' ? '<stdin>' : path), catalogue, opts.limits)
 }
 

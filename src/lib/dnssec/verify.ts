@@ -159,7 +159,8 @@ export function serialCompare(a: number, b: number): number {
   return ((a >>> 0) - (b >>> 0)) | 0
 }
 
-function isoTime(t: number): string {
+/** A signature time (or any Unix seconds) as ISO 8601 without milliseconds. */
+export function isoTime(t: number): string {
   return new Date((t >>> 0) * 1000).toISOString().replace('.000Z', 'Z')
 }
 

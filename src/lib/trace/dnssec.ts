@@ -17,6 +17,8 @@ import {canonicalName, fqdn, isSubdomain, labelCount} from '../dns/names.js'
 import {STATUS_RANK, validateAnswer, validateDelegation, validateZone, worst, type SecurityStatus} from '../dnssec/chain.js'
 import type {DnskeyRecord, DsRecord, Rr, RrsigRecord} from '../dns/record.js'
 import {keyTag} from '../dnssec/canonical.js'
+import {isoTime} from '../dnssec/verify.js'
+import {formatSpan} from '../clock.js'
 import type {DelegationCache, ServerRef, TraceOutcome, TraceQuery, TraceResult, TraceStep} from './engine.js'
 import {rrType} from './classify.js'
 
@@ -67,7 +69,6 @@ export interface DnssecPassOptions {
 
 /** Server names in the report as everywhere else in the trace JSON: absolute, with the dot. */
 const serverJson = (s: ServerRef): ServerRef => ({name: s.name && s.name !== s.address ? fqdn(s.name) : null, address: s.address})
-const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z')
 const ANSWER_KINDS = new Set(['answer', 'cname', 'dname', 'nodata', 'nxdomain'])
 
 export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
@@ -140,13 +141,13 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
       parentStatus = p.status
       if (p.status === 'secure') {
         // The referral's own DS RRset (or denial) first, as resolvers use it; else ask for it.
+        const delegation = (records: Rr[]) => validateDelegation({parentZone: parent, parentStatus: p.status, parentKeys: p.keys, child: zone, records, now: o.nowSeconds})
         const fromReferral = o.cache.referralDs.get(zone) ?? []
-        let d = fromReferral.length ? validateDelegation({parentZone: parent, parentStatus: p.status, parentKeys: p.keys, child: zone, records: fromReferral, now: o.nowSeconds}) : null
+        let d = fromReferral.length ? delegation(fromReferral) : null
         let r: {msg: DnsMessage, server: ServerRef} | null = null
         if (!d || d.status === 'bogus') {
           r = yield* ask(parent, zone, 'DS', servers)
-          const records = r ? [...r.msg.answers, ...r.msg.authorities] : []
-          if (r || !d) d = validateDelegation({parentZone: parent, parentStatus: p.status, parentKeys: p.keys, child: zone, records, now: o.nowSeconds})
+          if (r || !d) d = delegation(r ? [...r.msg.answers, ...r.msg.authorities] : [])
         }
         if (d.status === 'bogus') {
           zoneState.set(zone, {status: 'bogus', keys: [], servers: childServers})
@@ -218,7 +219,7 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
       } else {
         // The RRset's signer, when it is a zone below the one asked (one server serving both):
         // chain down to it first, through the same servers.
-        const signer = signerBelow(zone, [...r.msg.answers, ...r.msg.authorities])
+        const signer = signersOf([...r.msg.answers, ...r.msg.authorities]).find((x) => x !== canonicalName(zone) && isSubdomain(x, zone))
         if (signer) {
           if (!zoneState.has(signer)) yield* validate(signer, zone, st.servers, st.servers)
           zone = signer
@@ -228,13 +229,7 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
           status = st.status
           reason = `signed by ${fqdn(zone)}, which is ${st.status}`
         } else {
-          const v = validateAnswer({
-            zone, zoneStatus: 'secure', keys: st.keys, qname: s.qname, qtype: s.qtype,
-            rcode: r.msg.rcode === 'NXDOMAIN' ? 'NXDOMAIN' : 'NOERROR',
-            answers: r.msg.answers, authority: r.msg.authorities, now: o.nowSeconds,
-          })
-          status = v.status
-          reason = v.reason
+          ({status, reason} = verdictOf(zone, st.keys, s, r.msg))
         }
       }
     }
@@ -249,14 +244,23 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
     const out = (status: SecurityStatus, reason: string, zone = '') => ({qname: fqdn(s.qname), qtype: s.qtype, zone: fqdn(zone), status, reason})
     const r = yield* ask('', s.qname, s.qtype, [s.server])
     if (!r) return out('indeterminate', `no reply with DNSSEC records for ${fqdn(s.qname)} ${s.qtype} from ${s.server.address}`)
-    const signer = signerOf([...r.msg.answers, ...r.msg.authorities])
+    const signer = signersOf([...r.msg.answers, ...r.msg.authorities])[0] ?? null
     if (signer === null) return out('indeterminate', `the zone of ${s.server.address} is not known (the trace started there) and the reply is unsigned`)
     if (!anchorsAt.has(signer)) return out('indeterminate', `signed by ${fqdn(signer)}, but the trace started at ${s.server.address}, below any cut it could chain from: give a trust anchor for ${fqdn(signer)}`, signer)
     if (!zoneState.has(signer)) yield* validate(signer, undefined, [], [s.server])
     const st = zoneState.get(signer)!
     if (st.status !== 'secure') return out(st.status, `signed by ${fqdn(signer)}, which is ${st.status}`, signer)
-    const v = validateAnswer({zone: signer, zoneStatus: 'secure', keys: st.keys, qname: s.qname, qtype: s.qtype, rcode: r.msg.rcode === 'NXDOMAIN' ? 'NXDOMAIN' : 'NOERROR', answers: r.msg.answers, authority: r.msg.authorities, now: o.nowSeconds})
+    const v = verdictOf(signer, st.keys, s, r.msg)
     return out(v.status, v.reason, signer)
+  }
+
+  /** The answer of `s`, as fetched with DO, validated with the keys of its secure zone. */
+  function verdictOf(zone: string, keys: DnskeyRecord[], s: TraceStep, msg: DnsMessage): {status: SecurityStatus, reason: string} {
+    return validateAnswer({
+      zone, zoneStatus: 'secure', keys, qname: s.qname, qtype: s.qtype,
+      rcode: msg.rcode === 'NXDOMAIN' ? 'NXDOMAIN' : 'NOERROR',
+      answers: msg.answers, authority: msg.authorities, now: o.nowSeconds,
+    })
   }
 
   let overall: SecurityStatus
@@ -278,34 +282,16 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
   for (const z of zones) {
     const e = expiry.get(canonicalName(z.zone))
     if (e === undefined) continue
-    z.expires = iso(e)
+    z.expires = isoTime(e)
     z.expiresInS = e - o.nowSeconds
     if (z.status === 'secure' && z.expiresInS < warnWithin) {
-      warnings.push(`${z.zone}: a signature ${z.expiresInS <= 0 ? 'has expired' : `expires in ${formatDuration(z.expiresInS)}`} (${z.expires})`)
+      warnings.push(`${z.zone}: a signature ${z.expiresInS <= 0 ? 'has expired' : `expires in ${formatSpan(z.expiresInS)}`} (${z.expires})`)
     }
   }
-  return {status: overall, reason: why, anchor: o.anchorLabel, time: iso(o.nowSeconds), zones, answers, warnings, queries}
+  return {status: overall, reason: why, anchor: o.anchorLabel, time: isoTime(o.nowSeconds), zones, answers, warnings, queries}
 }
 
-/** The signer of the first RRSIG of a reply, if any. */
-function signerOf(records: readonly Rr[]): string | null {
-  const sig = records.find((rr) => rrType(rr) === 'RRSIG')
-  return sig ? canonicalName((sig as RrsigRecord).data.signersName) : null
-}
-
-/** A signer strictly below `zone` among the RRSIGs of a reply, if any. */
-function signerBelow(zone: string, records: readonly Rr[]): string | null {
-  for (const rr of records) {
-    if (rrType(rr) !== 'RRSIG') continue
-    const signer = canonicalName((rr as RrsigRecord).data.signersName)
-    if (signer !== canonicalName(zone) && isSubdomain(signer, zone)) return signer
-  }
-  return null
-}
-
-/** "3 d 4 h", "5 h", "12 min". */
-export function formatDuration(s: number): string {
-  if (s >= 86400) return `${Math.floor(s / 86400)} d${s % 86400 >= 3600 ? ` ${Math.floor((s % 86400) / 3600)} h` : ''}`
-  if (s >= 3600) return `${Math.floor(s / 3600)} h`
-  return `${Math.max(1, Math.floor(s / 60))} min`
+/** The signer names of a reply's RRSIGs, in order. */
+function signersOf(records: readonly Rr[]): string[] {
+  return records.filter((rr) => rrType(rr) === 'RRSIG').map((rr) => canonicalName((rr as RrsigRecord).data.signersName))
 }
