@@ -49,8 +49,9 @@ export class ZoneFileError extends UsageError {
 // Type and class tables
 // ---------------------------------------------------------------------------------------------
 
-// The type, class and algorithm tables are dns/types.ts's (the one table of dnsx); the zone
-// file only knows how dns-packet spells a class, because its records go to dns-packet as they are.
+// The type, class and algorithm tables are dns/types.ts's (the one table of dnsx); the record
+// model spells an unknown class as dns-packet does (UNKNOWN_n), so records stay interchangeable
+// with the peer codec the tests check the wire against.
 
 function packetClassName(klass: string): string | undefined {
   const code = /^(?:\d|UNKNOWN_)/i.test(klass) ? undefined : classCode(klass)
@@ -792,7 +793,7 @@ function typeList(tokens: Token[], fail: (reason: string) => never): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Wire helpers (dns-packet's per-type codecs are exported at runtime but not typed)
+// Wire helpers
 // ---------------------------------------------------------------------------------------------
 
 /** Decodes base32hex (NSEC3 next hashed owner); undefined when malformed. */

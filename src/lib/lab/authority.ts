@@ -17,14 +17,13 @@
  * - per-server quirks for broken servers (REFUSED, lame, upward referrals, AA on referrals, ...).
  */
 import {Buffer} from 'node:buffer'
-import type dnsPacket from 'dns-packet'
-import {encodeEcs, OPTION} from '../dns/edns.js'
 import ipaddr from 'ipaddr.js'
 import type {Rr} from '../dns/record.js'
+import type {Packet, PacketOpt} from '../dns/message.js'
 import {typeName} from '../dns/types.js'
 import {dnameSubstitute, isSubdomain, labelCount, namesBetween, prependLabel, shownName, wireLength} from '../dns/names.js'
 import {parentShown, type ClientAddress, type Zone} from './zone.js'
-import {DNSSEC_OK, FLAG_AA, FLAG_CD, FLAG_RD, OPCODE_MASK, RCODE, readEdns, type QueryEdns} from './wire.js'
+import {FLAG_AA, FLAG_CD, FLAG_RD, OPCODE_MASK, RCODE, readEdns, responseOpt} from './wire.js'
 const MAX_CHASE = 16
 
 // ---------------------------------------------------------------------------------------------
@@ -123,9 +122,9 @@ export class Authority {
   }
 
   /** Answers one query. */
-  answer(query: dnsPacket.Packet, ctx: AnswerContext = {}): dnsPacket.Packet {
+  answer(query: Packet, ctx: AnswerContext = {}): Packet {
     const questions = query.questions ?? []
-    const response: dnsPacket.Packet = {
+    const response: Packet = {
       id: query.id ?? 0,
       type: 'response',
       flags: (query.flags ?? 0) & (OPCODE_MASK | FLAG_RD | FLAG_CD),
@@ -135,14 +134,14 @@ export class Authority {
       additionals: [],
     }
     const edns = readEdns(query)
-    const finish = (rcode: number, result?: Partial<LookupResult>, opts: {opt?: boolean, ecs?: boolean} = {}): dnsPacket.Packet => {
+    const finish = (rcode: number, result?: Partial<LookupResult>, opts: {opt?: boolean, ecs?: boolean} = {}): Packet => {
       let flags = (response.flags ?? 0) | (rcode & 0xf)
       if (result?.aa) flags |= FLAG_AA
       response.flags = flags
-      response.answers = (result?.answers ?? []) as dnsPacket.Answer[]
-      response.authorities = (result?.authorities ?? []) as dnsPacket.Answer[]
-      const additionals = [...(result?.additionals ?? [])] as dnsPacket.Answer[]
-      if (edns && opts.opt !== false) additionals.push(this.responseOpt(edns, rcode, opts.ecs ? result?.scope ?? 0 : undefined))
+      response.answers = (result?.answers ?? [])
+      response.authorities = (result?.authorities ?? [])
+      const additionals: (Rr | PacketOpt)[] = [...(result?.additionals ?? [])]
+      if (edns && opts.opt !== false) additionals.push(responseOpt(edns, rcode, {udpPayload: this.udpPayload, nsid: this.identity.nsid, scope: opts.ecs ? result?.scope ?? 0 : undefined}))
       response.additionals = additionals
       return response
     }
@@ -175,25 +174,7 @@ export class Authority {
     return finish(result.rcode, result, {ecs: ecs !== undefined && zone.hasPolicies})
   }
 
-  private responseOpt(edns: QueryEdns, rcode: number, scope: number | undefined): dnsPacket.Answer {
-    const options: Record<string, unknown>[] = []
-    if (edns.nsid && this.identity.nsid !== undefined) options.push({code: OPTION.NSID, data: Buffer.from(this.identity.nsid, 'utf8')})
-    if (scope !== undefined && edns.ecs && edns.ecs !== 'malformed') {
-      options.push({code: OPTION.ECS, data: encodeEcs({family: edns.ecs.family, address: edns.ecs.address.toString(), sourcePrefix: edns.ecs.sourcePrefix, scopePrefix: scope})})
-    }
-
-    return {
-      name: '.',
-      type: 'OPT',
-      udpPayloadSize: this.udpPayload,
-      extendedRcode: rcode >> 4,
-      ednsVersion: 0,
-      flags: edns.do ? DNSSEC_OK : 0,
-      options,
-    } as unknown as dnsPacket.Answer
-  }
-
-  private chaos(qname: string, qtype: string, finish: (rcode: number, result?: Partial<LookupResult>) => dnsPacket.Packet): dnsPacket.Packet {
+  private chaos(qname: string, qtype: string, finish: (rcode: number, result?: Partial<LookupResult>) => Packet): Packet {
     const name = shownName(qname)
     let value: string | undefined
     if (name === 'hostname.bind' || name === 'id.server') value = this.identity.hostname

@@ -17,10 +17,10 @@
  * ```
  */
 import {NetworkError, UsageError} from '../errors.js'
-import type dnsPacket from 'dns-packet'
 
 import {formatRecord} from '../dns/zonefile.js'
 import type {Rr} from '../dns/record.js'
+import type {DecodedPacket, Packet} from '../dns/message.js'
 
 import {Zone} from './zone.js'
 import {addressKey, checkWorld} from './check.js'
@@ -163,13 +163,13 @@ export interface LabDescription {
 }
 
 interface Handler {
-  handle(query: dnsPacket.DecodedPacket | null, ctx: QueryContext): Reply
+  handle(query: DecodedPacket | null, ctx: QueryContext): Reply
 }
 
 interface Instance {
   id: string
   server: NanoServer
-  runtime: Handler & {direct?(query: dnsPacket.Packet): dnsPacket.Packet | null}
+  runtime: Handler & {direct?(query: Packet): Packet | null}
   catchment: string[]
 }
 
@@ -330,7 +330,7 @@ class RunningLab implements Lab {
     const unique = [...new Map(targets.map((t) => [addressKey(t.address), t])).values()]
     const tasks = unique.map(async (t) => {
       const route = this.routes.get(addressKey(t.address))!
-      const handler = (query: dnsPacket.DecodedPacket | null, ctx: QueryContext): Reply => {
+      const handler = (query: DecodedPacket | null, ctx: QueryContext): Reply => {
         const instance = this.pick(route, true)
         return instance ? instance.runtime.handle(query, ctx) : null
       }
@@ -376,7 +376,7 @@ class RunningLab implements Lab {
   }
 
   /** In-process question to the server at a virtual address (the lab resolver's network). */
-  private ask(address: string, query: dnsPacket.Packet): dnsPacket.Packet | null {
+  private ask(address: string, query: Packet): Packet | null {
     const route = this.routes.get(addressKey(address))
     const instance = route && this.pick(route, true)
     return instance?.runtime.direct?.(query) ?? null

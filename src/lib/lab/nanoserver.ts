@@ -15,8 +15,7 @@ import {Buffer} from 'node:buffer'
 import dgram from 'node:dgram'
 import net from 'node:net'
 
-import type dnsPacket from 'dns-packet'
-import {decodePacket, encodePacket, type Packet} from '../dns/message.js'
+import {decodePacket, encodePacket, type DecodedPacket, type Packet} from '../dns/message.js'
 
 /** Where a query came from and how. */
 export interface QueryContext {
@@ -27,13 +26,13 @@ export interface QueryContext {
 }
 
 /** One thing to send back. */
-export type ReplyItem = dnsPacket.Packet | Buffer | {delayMs: number, reply: Reply} | {close: true}
+export type ReplyItem = Packet | Buffer | {delayMs: number, reply: Reply} | {close: true}
 
 /** What the handler decides for one query; see the module comment. */
 export type Reply = ReplyItem | ReplyItem[] | null | undefined
 
 /** Decides the reply to one query; `query` is null when the bytes did not decode. */
-export type NanoHandler = (query: dnsPacket.DecodedPacket | null, ctx: QueryContext) => Reply | Promise<Reply>
+export type NanoHandler = (query: DecodedPacket | null, ctx: QueryContext) => Reply | Promise<Reply>
 
 /** Options for {@link startNanoServer}. */
 export interface NanoServerOptions {
@@ -72,13 +71,13 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => {
   setTimeout(resolve, ms).unref()
 })
 
-function isPacketLike(item: object): item is dnsPacket.Packet {
+function isPacketLike(item: object): item is Packet {
   return !('delayMs' in item) && !('close' in item)
 }
 
 /** Encodes a packet reply, filling in the ID, QR and question from the query when missing. */
-export function encodeReply(packet: dnsPacket.Packet, query: dnsPacket.Packet | null): Buffer {
-  const full: dnsPacket.Packet = {
+export function encodeReply(packet: Packet, query: Packet | null): Buffer {
+  const full: Packet = {
     ...packet,
     id: packet.id ?? query?.id ?? 0,
     type: packet.type ?? 'response',
@@ -109,7 +108,7 @@ export async function startNanoServer(handler: NanoHandler, opts: NanoServerOpti
   const sockets = new Set<net.Socket>()
   let closed = false
 
-  const run = async (query: dnsPacket.DecodedPacket | null, ctx: QueryContext, send: (b: Buffer) => void, close: () => void): Promise<void> => {
+  const run = async (query: DecodedPacket | null, ctx: QueryContext, send: (b: Buffer) => void, close: () => void): Promise<void> => {
     let reply: Reply
     try {
       reply = await handler(query, ctx)
@@ -153,9 +152,9 @@ export async function startNanoServer(handler: NanoHandler, opts: NanoServerOpti
     await emit(reply)
   }
 
-  const decode = (raw: Buffer): dnsPacket.DecodedPacket | null => {
+  const decode = (raw: Buffer): DecodedPacket | null => {
     try {
-      return decodePacket(raw) as unknown as dnsPacket.DecodedPacket
+      return decodePacket(raw) as unknown as DecodedPacket
     } catch {
       return null
     }

@@ -7,18 +7,18 @@
  * It is a simple, careful resolver: glue is accepted only from inside the referring zone's
  * bailiwick, referrals must go down, lame and silent servers are skipped, loops end in SERVFAIL.
  */
-import type dnsPacket from 'dns-packet'
 import {decodeEcs, encodeEcs, OPTION} from '../dns/edns.js'
 
 import type {Rr} from '../dns/record.js'
+import type {Packet} from '../dns/message.js'
 import {packetTypeName, typeName} from '../dns/types.js'
 import type {ServerIdentity} from './authority.js'
-import {FLAG_AA, FLAG_CD, FLAG_RD, RCODE, findOpt, readEdns} from './wire.js'
+import {FLAG_AA, FLAG_CD, FLAG_RD, RCODE, findOpt, readEdns, responseOpt} from './wire.js'
 import {isSubdomain, shownName} from '../dns/names.js'
 
 /** How the resolver reaches name servers: one query in, the server's response (or null) out. */
 export interface ResolverNetwork {
-  ask(address: string, query: dnsPacket.Packet): dnsPacket.Packet | null
+  ask(address: string, query: Packet): Packet | null
 }
 
 /** Options for {@link LabResolver}. */
@@ -73,7 +73,7 @@ interface CacheEntry {
 const {NOERROR, SERVFAIL, NXDOMAIN, REFUSED} = RCODE
 const FLAG_RA = 0x0080
 
-function rcodeOf(p: dnsPacket.Packet): number {
+function rcodeOf(p: Packet): number {
   return ((p.flags ?? 0) & 0xf) | ((findOpt(p)?.extendedRcode ?? 0) << 4)
 }
 
@@ -102,10 +102,10 @@ export class LabResolver {
   }
 
   /** Answers one client query (the resolver's nanoserver handler uses this). */
-  handle(query: dnsPacket.Packet): dnsPacket.Packet {
+  handle(query: Packet): Packet {
     const questions = query.questions ?? []
     const edns = readEdns(query)
-    const response: dnsPacket.Packet = {
+    const response: Packet = {
       id: query.id ?? 0,
       type: 'response',
       flags: ((query.flags ?? 0) & (0x7800 | FLAG_RD | FLAG_CD)) | FLAG_RA,
@@ -114,22 +114,11 @@ export class LabResolver {
       authorities: [],
       additionals: [],
     }
-    const finish = (rcode: number, r?: Partial<Resolution>, aa = false): dnsPacket.Packet => {
+    const finish = (rcode: number, r?: Partial<Resolution>, aa = false): Packet => {
       response.flags = (response.flags ?? 0) | (rcode & 0xf) | (aa ? FLAG_AA : 0)
-      response.answers = (r?.answers ?? []) as dnsPacket.Answer[]
-      response.authorities = (r?.authorities ?? []) as dnsPacket.Answer[]
-      if (edns) {
-        const options: Record<string, unknown>[] = []
-        if (edns.nsid && this.identity.nsid !== undefined) options.push({code: OPTION.NSID, data: Buffer.from(this.identity.nsid, 'utf8')})
-        if (typeof edns.ecs === 'object' && r?.scope !== undefined) {
-          options.push({code: OPTION.ECS, data: encodeEcs({family: edns.ecs.family, address: edns.ecs.address.toString(), sourcePrefix: edns.ecs.sourcePrefix, scopePrefix: r.scope})})
-        }
-
-        response.additionals = [{
-          name: '.', type: 'OPT', udpPayloadSize: 1232, extendedRcode: rcode >> 4, ednsVersion: 0,
-          flags: edns.do ? 0x8000 : 0, options,
-        } as unknown as dnsPacket.Answer]
-      }
+      response.answers = (r?.answers ?? [])
+      response.authorities = (r?.authorities ?? [])
+      if (edns) response.additionals = [responseOpt(edns, rcode, {udpPayload: 1232, nsid: this.identity.nsid, scope: r?.scope})]
 
       return response
     }
@@ -279,7 +268,7 @@ export class LabResolver {
   }
 
   /** Asks the servers in turn; the first usable response wins. */
-  private askAny(servers: string[], name: string, type: string, ctx: Ctx): dnsPacket.Packet | null {
+  private askAny(servers: string[], name: string, type: string, ctx: Ctx): Packet | null {
     for (const address of servers) {
       let r = this.opts.network.ask(address, this.query(name, type, ctx, true))
       if (r && rcodeOf(r) === 1) r = this.opts.network.ask(address, this.query(name, type, ctx, false))
@@ -295,18 +284,18 @@ export class LabResolver {
     return null
   }
 
-  private query(name: string, type: string, ctx: Ctx, edns: boolean): dnsPacket.Packet {
-    const q: dnsPacket.Packet = {id: 0, type: 'query', flags: 0, questions: [{name, type: packetTypeName(type) as dnsPacket.RecordType, class: 'IN'}]}
+  private query(name: string, type: string, ctx: Ctx, edns: boolean): Packet {
+    const q: Packet = {id: 0, type: 'query', flags: 0, questions: [{name, type: packetTypeName(type), class: 'IN'}]}
     if (edns && (ctx.ecs || ctx.dnssec)) {
       const options = ctx.ecs ? [{code: OPTION.ECS, data: encodeEcs(ctx.ecs)}] : []
-      q.additionals = [{name: '.', type: 'OPT', udpPayloadSize: 1232, ednsVersion: 0, extendedRcode: 0, flags: ctx.dnssec ? 0x8000 : 0, options} as unknown as dnsPacket.Answer]
+      q.additionals = [{name: '.', type: 'OPT', udpPayloadSize: 1232, ednsVersion: 0, extendedRcode: 0, flags: ctx.dnssec ? 0x8000 : 0, options}]
     }
 
     return q
   }
 }
 
-function ecsScope(r: dnsPacket.Packet): number | undefined {
+function ecsScope(r: Packet): number | undefined {
   const option = findOpt(r)?.options?.find((o) => o.code === OPTION.ECS)
   return option?.data ? decodeEcs(option.data)?.scopePrefix : undefined
 }

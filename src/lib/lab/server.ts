@@ -5,9 +5,9 @@
  */
 import {Buffer} from 'node:buffer'
 
-import type dnsPacket from 'dns-packet'
 
 import {parseZoneFile} from '../dns/zonefile.js'
+import type {DecodedPacket, Packet} from '../dns/message.js'
 import {Authority, type AuthorityQuirks, type ServerIdentity} from './authority.js'
 import {truncateForUdp, udpLimit} from './wire.js'
 import type {Zone} from './zone.js'
@@ -78,7 +78,7 @@ export class ServerRuntime {
   }
 
   /** What goes back on the wire for one query (the nanoserver handler). */
-  handle(query: dnsPacket.DecodedPacket | null, ctx: QueryContext): Reply {
+  handle(query: DecodedPacket | null, ctx: QueryContext): Reply {
     const b = this.behaviour
     if (b.dead) return null
     if (b.loss && this.random() < b.loss) return null
@@ -101,14 +101,14 @@ export class ServerRuntime {
    * The answer as a resolver inside the lab gets it: no latency, loss or truncation; null when
    * the server would give nothing usable (dead, garbage).
    */
-  direct(query: dnsPacket.Packet): dnsPacket.Packet | null {
+  direct(query: Packet): Packet | null {
     if (this.behaviour.dead || this.behaviour.garbage) return null
     return this.authority.answer(query, {source: this.clientAddress, random: this.random})
   }
 }
 
 /** Applies UDP size limits (the client's EDNS size, 512 without EDNS) and a forced truncation. */
-export function limitUdp(query: dnsPacket.Packet, response: dnsPacket.Packet, truncate?: 'always' | number): dnsPacket.Packet {
+export function limitUdp(query: Packet, response: Packet, truncate?: 'always' | number): Packet {
   let limit = udpLimit(query)
   if (truncate === 'always') limit = 0
   else if (typeof truncate === 'number') limit = Math.min(limit, truncate)
@@ -116,7 +116,7 @@ export function limitUdp(query: dnsPacket.Packet, response: dnsPacket.Packet, tr
 }
 
 /** A copy of a response with a wrong ID and a bogus answer (what an off-path spoofer sends). */
-function spoofed(response: dnsPacket.Packet): dnsPacket.Packet {
+function spoofed(response: Packet): Packet {
   const q = response.questions?.[0]
   return {
     ...response,

@@ -3,9 +3,8 @@
  * payload, DO, NSID, ECS through dns/edns.ts), and fitting a response into a UDP payload.
  */
 import {Buffer} from 'node:buffer'
-import type dnsPacket from 'dns-packet'
-import {packetLength, type Packet} from '../dns/message.js'
-import {decodeEcs} from '../dns/edns.js'
+import {packetLength, type Packet, type PacketOpt} from '../dns/message.js'
+import {decodeEcs, encodeEcs, OPTION} from '../dns/edns.js'
 import ipaddr from 'ipaddr.js'
 import {maskBytes} from '../net/cidr.js'
 
@@ -26,19 +25,9 @@ export const FLAG_CD = 0x0010
 export const OPCODE_MASK = 0x7800
 export const DNSSEC_OK = 0x8000
 
-type OptRecord = {
-  name: string
-  type: 'OPT'
-  udpPayloadSize?: number
-  ednsVersion?: number
-  extendedRcode?: number
-  flags?: number
-  options?: {code: number | string, data?: Buffer, [key: string]: unknown}[]
-}
-
 /** The OPT record of a message, if any. */
-export function findOpt(packet: dnsPacket.Packet): OptRecord | undefined {
-  return (packet.additionals ?? []).find((rr) => rr.type === 'OPT') as OptRecord | undefined
+export function findOpt(packet: Packet): PacketOpt | undefined {
+  return (packet.additionals ?? []).find((rr): rr is PacketOpt => rr.type === 'OPT')
 }
 
 function optionCode(code: number | string): number {
@@ -48,7 +37,7 @@ function optionCode(code: number | string): number {
 }
 
 /** Reads the EDNS of a query: version, payload size, DO, NSID request and the ECS option. */
-export function readEdns(query: dnsPacket.Packet): QueryEdns | undefined {
+export function readEdns(query: Packet): QueryEdns | undefined {
   const opt = findOpt(query)
   if (!opt) return undefined
   const edns: QueryEdns = {
@@ -77,13 +66,25 @@ function parseEcsOption(option: {data?: Buffer}): QueryEdns['ecs'] {
   return {family: ecs.family, sourcePrefix: ecs.sourcePrefix, scopePrefix: ecs.scopePrefix, address}
 }
 
+/**
+ * The OPT record of a response to a query with EDNS `edns`: the server's NSID when asked for, and
+ * the query's ECS option echoed with `scope` when the answer depends on the subnet (RFC 7871 §7.2.1).
+ */
+export function responseOpt(edns: QueryEdns, rcode: number, o: {udpPayload: number, nsid?: string, scope?: number}): PacketOpt {
+  const options: {code: number, data: Buffer}[] = []
+  if (edns.nsid && o.nsid !== undefined) options.push({code: OPTION.NSID, data: Buffer.from(o.nsid, 'utf8')})
+  if (o.scope !== undefined && typeof edns.ecs === 'object') {
+    options.push({code: OPTION.ECS, data: encodeEcs({family: edns.ecs.family, address: edns.ecs.address.toString(), sourcePrefix: edns.ecs.sourcePrefix, scopePrefix: o.scope})})
+  }
+  return {name: '.', type: 'OPT', udpPayloadSize: o.udpPayload, extendedRcode: rcode >> 4, ednsVersion: 0, flags: edns.do ? DNSSEC_OK : 0, options}
+}
 
 /**
  * Fits a response into a UDP payload of `limit` bytes: unchanged when it fits, else TC=1 with
  * the answer, authority and additional sections emptied (only the OPT record kept).
  */
-export function truncateForUdp(response: dnsPacket.Packet, limit: number): {packet: dnsPacket.Packet, truncated: boolean} {
-  if (packetLength(response as Packet) <= limit) return {packet: response, truncated: false}
+export function truncateForUdp(response: Packet, limit: number): {packet: Packet, truncated: boolean} {
+  if (packetLength(response) <= limit) return {packet: response, truncated: false}
   return {
     packet: {
       ...response,
@@ -97,7 +98,7 @@ export function truncateForUdp(response: dnsPacket.Packet, limit: number): {pack
 }
 
 /** The UDP payload a response may use: the client's EDNS size (at most `serverMax`), else 512. */
-export function udpLimit(query: dnsPacket.Packet, serverMax = 1232): number {
+export function udpLimit(query: Packet, serverMax = 1232): number {
   const edns = readEdns(query)
   if (!edns) return 512
   return Math.max(512, Math.min(edns.udpPayload, serverMax))

@@ -95,7 +95,7 @@ export function resolverSource(client: DnsClient, server: Endpoint, timeoutMs: n
   }
 }
 
-/** Decodes one HTTPS record's RDATA (a Buffer from dns-packet) into the fields the race reports. */
+/** Decodes one HTTPS record's RDATA (raw octets) into the fields the race reports. */
 export function httpsInfo(data: unknown): HttpsRecordInfo {
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data as Uint8Array)
   const info: HttpsRecordInfo = {priority: 0, target: '.', alpn: [], port: null, ipv4hint: [], ipv6hint: [], ech: false, data: ''}

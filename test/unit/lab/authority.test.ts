@@ -5,7 +5,7 @@ import {Authority} from '../../../src/lib/lab/authority.js'
 import {truncateForUdp, udpLimit} from '../../../src/lib/lab/wire.js'
 import {Zone} from '../../../src/lib/lab/zone.js'
 import {seededRandom} from '../../../src/lib/random.js'
-import {decode, type Decoded, makeQuery} from './helpers.js'
+import {decode, type Decoded, labQuery, makeQuery, peerEncode, toLab} from './helpers.js'
 
 const PARENT = Zone.fromText('test', `
 $TTL 86400
@@ -73,8 +73,8 @@ const tld = new Authority({zones: [PARENT]})
 
 /** Asks, and round-trips the response through the wire so every shape is checked as encodable. */
 function ask(auth: Authority, name: string, type = 'A', opts: Parameters<typeof makeQuery>[2] = {}, source?: string): Decoded {
-  const response = auth.answer(dnsPacket.decode(dnsPacket.encode(makeQuery(name, type, opts))), {source, random: seededRandom(7)})
-  return decode(dnsPacket.encode(response))
+  const response = auth.answer(toLab(dnsPacket.decode(dnsPacket.encode(makeQuery(name, type, opts)))), {source, random: seededRandom(7)})
+  return decode(peerEncode(response))
 }
 
 const data = (rrs: {type: string, data?: unknown}[] | undefined, type?: string) => (rrs ?? []).filter((rr) => !type || rr.type === type).map((rr) => rr.data)
@@ -252,16 +252,16 @@ describe('ECS and answer policies', () => {
   })
 
   it('FORMERR for an impossible ECS source prefix', () => {
-    const bad = makeQuery('www.geo.test', 'A')
-    bad.additionals = [{name: '.', type: 'OPT', udpPayloadSize: 1232, flags: 0, options: [{code: 8, data: Buffer.from([0, 1, 40, 0, 1, 2, 3, 4, 5])}]} as unknown as dnsPacket.Answer]
-    expect(decode(dnsPacket.encode(server.answer(bad))).rcode).toBe('FORMERR')
+    const bad = labQuery('www.geo.test', 'A')
+    bad.additionals = [{name: '.', type: 'OPT', udpPayloadSize: 1232, flags: 0, options: [{code: 8, data: Buffer.from([0, 1, 40, 0, 1, 2, 3, 4, 5])}]}]
+    expect(decode(peerEncode(server.answer(bad))).rcode).toBe('FORMERR')
   })
 
   it('weighted answers follow the weights (seeded)', () => {
     const random = seededRandom(42)
     let heavy = 0
     for (let i = 0; i < 1000; i++) {
-      const r = server.answer(makeQuery('weighted.geo.test'), {random})
+      const r = server.answer(labQuery('weighted.geo.test'), {random})
       if ((r.answers![0] as {data: string}).data === '192.0.2.170') heavy++
     }
 
@@ -273,7 +273,7 @@ describe('ECS and answer policies', () => {
     const random = seededRandom(3)
     const seen = new Set<string>()
     for (let i = 0; i < 20; i++) {
-      const values = data(server.answer(makeQuery('multi.geo.test'), {random}).answers as {type: string, data?: unknown}[]) as string[]
+      const values = data(server.answer(labQuery('multi.geo.test'), {random}).answers as {type: string, data?: unknown}[]) as string[]
       expect(values.length).toBe(8)
       expect(new Set(values).size).toBe(8)
       expect(values).not.toContain('192.0.2.153')
@@ -321,7 +321,7 @@ describe('quirks', () => {
   })
 
   it('NOTIMP for other opcodes, FORMERR for no question', () => {
-    const q = makeQuery('www.example.test')
+    const q = labQuery('www.example.test')
     expect(server.answer({...q, flags: 2 << 11}).flags! & 0xf).toBe(4)
     expect(server.answer({...q, questions: []}).flags! & 0xf).toBe(1)
   })
@@ -331,22 +331,22 @@ describe('UDP size', () => {
   const big = new Authority({zones: [Zone.fromText('big.test', `@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\nbig TXT ${Array.from({length: 6}, () => `"${'x'.repeat(250)}"`).join(' ')}`)]})
 
   it('truncates with TC=1 and empty sections when the response exceeds the limit', () => {
-    const query = makeQuery('big.big.test', 'TXT', {edns: true})
+    const query = labQuery('big.big.test', 'TXT', {edns: true})
     const response = big.answer(query)
-    expect(dnsPacket.encodingLength(response)).toBeGreaterThan(1232)
+    expect(peerEncode(response).length).toBeGreaterThan(1232)
     const {packet, truncated} = truncateForUdp(response, udpLimit(query))
     expect(truncated).toBe(true)
-    const decoded = decode(dnsPacket.encode(packet))
+    const decoded = decode(peerEncode(packet))
     expect(decoded.flag_tc).toBe(true)
     expect(decoded.answers).toEqual([])
     expect(decoded.additionals!.map((rr) => rr.type)).toEqual(['OPT'])
   })
 
   it('limits: 512 without EDNS, the client size up to 1232 with it', () => {
-    expect(udpLimit(makeQuery('a.test'))).toBe(512)
-    expect(udpLimit(makeQuery('a.test', 'A', {edns: {payload: 4096}}))).toBe(1232)
-    expect(udpLimit(makeQuery('a.test', 'A', {edns: {payload: 800}}))).toBe(800)
-    expect(udpLimit(makeQuery('a.test', 'A', {edns: {payload: 100}}))).toBe(512)
-    expect(truncateForUdp(server.answer(makeQuery('www.example.test')), 512).truncated).toBe(false)
+    expect(udpLimit(labQuery('a.test'))).toBe(512)
+    expect(udpLimit(labQuery('a.test', 'A', {edns: {payload: 4096}}))).toBe(1232)
+    expect(udpLimit(labQuery('a.test', 'A', {edns: {payload: 800}}))).toBe(800)
+    expect(udpLimit(labQuery('a.test', 'A', {edns: {payload: 100}}))).toBe(512)
+    expect(truncateForUdp(server.answer(labQuery('www.example.test')), 512).truncated).toBe(false)
   })
 })

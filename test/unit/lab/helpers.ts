@@ -6,6 +6,7 @@ import dgram from 'node:dgram'
 import net from 'node:net'
 
 import dnsPacket from 'dns-packet'
+import type {DecodedPacket, Packet} from '../../../src/lib/dns/message.js'
 
 /** A decoded record, loosely typed (dns-packet's union types lack `ttl` on OPT and the rcode). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -22,6 +23,21 @@ export type Decoded = Omit<dnsPacket.DecodedPacket, 'answers' | 'authorities' | 
 /** dnsPacket.decode with the looser result type. */
 export function decode(buf: Buffer): Decoded {
   return dnsPacket.decode(buf) as unknown as Decoded
+}
+
+/** A message of the peer codec (dns-packet) handed to the lab, which types it as its own Packet. */
+export function toLab(p: dnsPacket.Packet): DecodedPacket {
+  return p as unknown as DecodedPacket
+}
+
+/** makeQuery, typed as the lab's Packet. */
+export function labQuery(...args: Parameters<typeof makeQuery>): Packet {
+  return makeQuery(...args) as unknown as Packet
+}
+
+/** Encodes a lab response with the peer codec (dns-packet), so its shape is checked by another implementation. */
+export function peerEncode(p: Packet): Buffer {
+  return dnsPacket.encode(p as unknown as dnsPacket.Packet)
 }
 
 export interface Target {

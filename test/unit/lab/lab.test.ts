@@ -9,7 +9,7 @@ import {startLab, type Lab} from '../../../src/lib/lab/index.js'
 import {ServerRuntime} from '../../../src/lib/lab/server.js'
 import {labTlsCredentials} from '../../../src/lib/lab/web.js'
 import {DEFAULT_WORLD, type World} from '../../../src/lib/lab/world.js'
-import {decode, type Decoded, makeQuery, nsidOf, rcode, tcpExchange, tcpQuery, txt, udpExchange, udpQuery} from './helpers.js'
+import {decode, type Decoded, makeQuery, nsidOf, rcode, toLab, tcpExchange, tcpQuery, txt, udpExchange, udpQuery} from './helpers.js'
 
 let lab: Lab
 
@@ -355,7 +355,7 @@ describe('behaviour over time and chance', () => {
   function dropPattern(seed: number): string {
     const zone = Zone.fromText('lossy.test', DEFAULT_WORLD.zones.find((z) => z.id === 'lossy.test')!.text)
     const runtime = new ServerRuntime({id: 'lossy', zones: [zone], behaviour: {loss: 0.5}, seed})
-    const query = dnsPacket.decode(dnsPacket.encode(makeQuery('www.lossy.test')))
+    const query = toLab(dnsPacket.decode(dnsPacket.encode(makeQuery('www.lossy.test'))))
     let pattern = ''
     for (let i = 0; i < 32; i++) pattern += runtime.handle(query, {transport: 'udp', remote: {address: '127.0.0.1', port: 1}, raw: Buffer.alloc(0)}) ? '+' : '-'
     return pattern

@@ -23,7 +23,7 @@ function counting(): NanoHandler {
   let n = 0
   return (query) => ({
     flags: dnsPacket.AUTHORITATIVE_ANSWER,
-    answers: [{name: query!.questions![0].name, type: 'A', ttl: 60, data: `192.0.2.${++n}`}],
+    answers: [{name: query!.questions![0].name, type: 'A', class: 'IN', ttl: 60, data: `192.0.2.${++n}`}],
   })
 }
 
@@ -56,8 +56,8 @@ describe('UDP', () => {
 
   it('sends several datagrams in order: a wrong-ID reply first, then the right one', async () => {
     const server = await serve((query) => [
-      {id: (query!.id! + 1) & 0xffff, answers: [{name: 'x.test', type: 'A', ttl: 1, data: '203.0.113.66'}]},
-      {answers: [{name: 'x.test', type: 'A', ttl: 1, data: '192.0.2.1'}]},
+      {id: (query!.id! + 1) & 0xffff, answers: [{name: 'x.test', type: 'A', class: 'IN', ttl: 1, data: '203.0.113.66'}]},
+      {answers: [{name: 'x.test', type: 'A', class: 'IN', ttl: 1, data: '192.0.2.1'}]},
     ])
     const replies = await udpExchange(server, dnsPacket.encode(makeQuery('x.test', 'A', {id: 100})), {count: 2})
     expect(replies.map((b) => dnsPacket.decode(b).id)).toEqual([101, 100])
