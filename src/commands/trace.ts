@@ -12,7 +12,6 @@ import {traceExpectations, type TraceExpectOptions} from '../lib/trace/expect.js
 import {failLine} from '../lib/expect.js'
 import type {TraceJson} from '../lib/trace/json.js'
 import {renderComparison, renderDnssecMermaid, renderMermaid, renderTrace} from '../lib/render/trace.js'
-import type {DnssecReport} from '../lib/trace/dnssec.js'
 import {parseDuration, parseInstant} from '../lib/time.js'
 import {runTraceJob, type TraceJobOptions} from '../lib/trace/run.js'
 
@@ -120,13 +119,12 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
       if (flags.format === 'json' && !this.jsonEnabled()) process.stdout.write(JSON.stringify(j) + '\n')
       else if (!json) {
         // With --dnssec the picture is the chain of trust (as DNSViz draws it); else the exchanges.
-        this.out(flags.format === 'mermaid' ? (j.dnssec ? renderDnssecMermaid(j.dnssec as DnssecReport) : renderMermaid(j)) : renderTrace(j, {verbose: flags.verbose}))
+        this.out(flags.format === 'mermaid' ? (j.dnssec ? renderDnssecMermaid(j.dnssec) : renderMermaid(j)) : renderTrace(j, {verbose: flags.verbose}))
         if (j.recursive) {
-          this.out(renderComparison(j.recursive as any))
+          this.out(renderComparison(j.recursive))
         }
       }
       this.reportExpectations(results)
-      // Could not complete (no answer at all): exit 3 unless an expectation already failed.
       // Could not complete (no answer, or a chain that ended in a loop or a
       // failure): exit 3 unless an expectation already failed.
       if (j.kind === 'error' && !process.exitCode) process.exitCode = 3

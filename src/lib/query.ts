@@ -68,8 +68,7 @@ export interface QueryResult extends Pick<Exchange, 'transport' | 'transportReas
 
 /** Present a record as JSON: presentation-format data, type mnemonics. */
 export function recordJson(rr: Rr): RecordJson {
-  const r = rr as any
-  return {name: fqdn(r.name), type: typeName(String(r.type)), class: String(r.class ?? 'IN'), ttl: r.ttl ?? 0, data: formatRdata(rr as any)}
+  return {name: fqdn(rr.name), type: typeName(rr.type), class: rr.class ?? 'IN', ttl: rr.ttl ?? 0, data: formatRdata(rr)}
 }
 
 /** Resolve `@server` given as a name through `lookup` (OS or lab); addresses pass through. */

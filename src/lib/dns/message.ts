@@ -380,7 +380,8 @@ export interface DecodedPacket extends Packet {
 
 const OPTION_CODES: Record<string, number> = Object.fromEntries(Object.entries(OPTION_NAMES).map(([k, v]) => [v, Number(k)]))
 
-function isOpt(rr: Rr | PacketOpt): rr is PacketOpt {
+/** Whether a packet's additional record is its OPT pseudo-record. */
+export function isOpt(rr: Rr | PacketOpt): rr is PacketOpt {
   return rr.type === 'OPT'
 }
 

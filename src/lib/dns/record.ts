@@ -54,6 +54,14 @@ export type RrsigRecord = Rr<RrsigData>
 export type NsecRecord = Rr<NsecData>
 export type Nsec3Record = Rr<Nsec3Data>
 
+/** The DNSSEC record types by mnemonic, for {@link recordsOfType}. */
+export interface DnssecRecords {DS: DsRecord, DNSKEY: DnskeyRecord, RRSIG: RrsigRecord, NSEC: NsecRecord, NSEC3: Nsec3Record}
+
+/** The records of one DNSSEC type among `rrs`, typed by their RDATA shape. */
+export function recordsOfType<K extends keyof DnssecRecords>(rrs: readonly Rr[], type: K): DnssecRecords[K][] {
+  return rrs.filter((rr): rr is DnssecRecords[K] => typeName(rr.type) === type)
+}
+
 /** DNSKEY flag bits (RFC 4034 §2.1.1, RFC 5011 §7). */
 export const DNSKEY_FLAG_ZONE = 0x0100
 export const DNSKEY_FLAG_REVOKE = 0x0080

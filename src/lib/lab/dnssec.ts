@@ -15,7 +15,7 @@
  * the NSEC proving its absence at referrals.
  */
 import {parseZoneFile} from '../dns/zonefile.js'
-import type {Rr} from '../dns/record.js'
+import type {DsRecord, Rr} from '../dns/record.js'
 import {generateKey, makeDs, signZone, type SigningKey} from '../dnssec/sign.js'
 import type {AnswerPolicy} from './zone.js'
 import {isSubdomain, labelCount, shownName} from '../dns/names.js'
@@ -33,7 +33,7 @@ export interface PreparedZone {
 export interface DnssecSetup {
   zones: PreparedZone[]
   /** The lab root's KSK (DNSKEY) and its DS: the trust anchor for lab validation; null when unsigned. */
-  trustAnchor: {dnskey: Rr, ds: Rr} | null
+  trustAnchor: {dnskey: Rr, ds: DsRecord} | null
   status: 'signed' | 'unsigned'
   /** Per zone with a DNSSEC intent: what was done. */
   zonesStatus: {zone: string, intent: 'secure' | 'insecure' | 'bogus', status: string}[]
@@ -85,10 +85,10 @@ export function prepareDnssec(world: World, opts: PrepareDnssecOptions = {}): Dn
       // DS for every signed child that wants a secure delegation (ancestors count as secure).
       for (const child of ordered) {
         if (child === zone || parentOf(child) !== zone || intents.get(child.id) === 'insecure') continue
-        zone.records.push(makeDs(child.origin, keys.get(child.id)!.ksk, 2, 3600) as Rr)
+        zone.records.push(makeDs(child.origin, keys.get(child.id)!.ksk, 2, 3600))
       }
 
-      zone.records = signZone(zone.origin, zone.records, {ksk, zsk, nsec: 'nsec', now}) as Rr[]
+      zone.records = signZone(zone.origin, zone.records, {ksk, zsk, nsec: 'nsec', now})
       if (intents.get(zone.id) === 'bogus') corruptSignature(zone, `www.${zone.origin}`, 'A')
     }
   } catch (error) {
@@ -102,7 +102,7 @@ export function prepareDnssec(world: World, opts: PrepareDnssecOptions = {}): Dn
   const rootKsk = root ? keys.get(root.id)!.ksk : undefined
   return {
     zones,
-    trustAnchor: rootKsk ? {dnskey: {name: '.', type: 'DNSKEY', class: 'IN', ttl: 172_800, data: rootKsk.dnskey}, ds: makeDs('.', rootKsk, 2, 172_800) as Rr} : null,
+    trustAnchor: rootKsk ? {dnskey: {name: '.', type: 'DNSKEY', class: 'IN', ttl: 172_800, data: rootKsk.dnskey}, ds: makeDs('.', rootKsk, 2, 172_800)} : null,
     status: 'signed',
     zonesStatus: world.zones.filter((z) => z.dnssec).map((z) => ({
       zone: shownName(z.origin),

@@ -19,7 +19,7 @@
 import {NetworkError, UsageError} from '../errors.js'
 
 import {formatRecord} from '../dns/zonefile.js'
-import type {Rr} from '../dns/record.js'
+import type {DsRecord, Rr} from '../dns/record.js'
 import type {DecodedPacket, Packet} from '../dns/message.js'
 
 import {Zone} from './zone.js'
@@ -65,9 +65,9 @@ export interface Lab {
   /** The lab's recursive resolver (virtual address): RD=1 → RA=1, TTLs decremented as if cached. */
   readonly resolver: {address: string, port: number}
   /** The lab root's KSK as DNSKEY and DS records: the trust anchor to validate lab answers (null if unsigned). */
-  readonly trustAnchor: {dnskey: Rr, ds: Rr} | null
+  readonly trustAnchor: {dnskey: Rr, ds: DsRecord} | null
   /** The same anchor as a list of DS records, the shape validators take (empty if unsigned). */
-  readonly trustAnchors: Rr[]
+  readonly trustAnchors: DsRecord[]
   /** Servers, addresses, names worth trying and what each demonstrates (plain data for `dnsx lab`). */
   describe(): LabDescription
   /** Which anycast instance the lab routes this client to (null = the default site). */
@@ -203,11 +203,11 @@ class RunningLab implements Lab {
   private dnssec: DnssecSetup | undefined
   private stopped = false
 
-  get trustAnchor(): {dnskey: Rr, ds: Rr} | null {
+  get trustAnchor(): {dnskey: Rr, ds: DsRecord} | null {
     return this.dnssec?.trustAnchor ?? null
   }
 
-  get trustAnchors(): Rr[] {
+  get trustAnchors(): DsRecord[] {
     return this.trustAnchor ? [this.trustAnchor.ds] : []
   }
 

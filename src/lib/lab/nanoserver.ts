@@ -154,7 +154,7 @@ export async function startNanoServer(handler: NanoHandler, opts: NanoServerOpti
 
   const decode = (raw: Buffer): DecodedPacket | null => {
     try {
-      return decodePacket(raw) as unknown as DecodedPacket
+      return decodePacket(raw)
     } catch {
       return null
     }

@@ -10,7 +10,7 @@
 import {decodeEcs, encodeEcs, OPTION} from '../dns/edns.js'
 
 import type {Rr} from '../dns/record.js'
-import type {Packet} from '../dns/message.js'
+import {isOpt, type Packet} from '../dns/message.js'
 import {packetTypeName, typeName} from '../dns/types.js'
 import type {ServerIdentity} from './authority.js'
 import {FLAG_AA, FLAG_CD, FLAG_RD, RCODE, findOpt, readEdns, responseOpt} from './wire.js'
@@ -221,8 +221,8 @@ export class LabResolver {
     for (let round = 0; round < 24; round++) {
       const r = this.askAny(servers, name, type, ctx)
       if (!r) return {kind: 'fail', reason: `no usable answer from the servers of ${zone}`}
-      const answers = (r.answers ?? []) as Rr[]
-      const authorities = (r.authorities ?? []) as Rr[]
+      const answers = r.answers ?? []
+      const authorities = r.authorities ?? []
       const scope = ecsScope(r)
       if (rcodeOf(r) === NXDOMAIN) return {kind: 'nxdomain', answers, authorities, scope}
       if (answers.length > 0) return {kind: 'answer', answers, scope}
@@ -236,7 +236,8 @@ export class LabResolver {
 
         // Glue counts only for NS names inside the referring zone (its bailiwick).
         const nsNames = ns.map((rr) => shownName(String(rr.data)))
-        const glue = ((r.additionals ?? []) as Rr[]).filter((rr) => {
+        const glue = (r.additionals ?? []).filter((rr): rr is Rr => {
+          if (isOpt(rr)) return false
           const t = typeName(rr.type)
           return (t === 'A' || t === 'AAAA') && nsNames.includes(shownName(rr.name)) && isSubdomain(rr.name, zone)
         })

@@ -3,7 +3,7 @@
  * payload, DO, NSID, ECS through dns/edns.ts), and fitting a response into a UDP payload.
  */
 import {Buffer} from 'node:buffer'
-import {packetLength, type Packet, type PacketOpt} from '../dns/message.js'
+import {isOpt, packetLength, type Packet, type PacketOpt} from '../dns/message.js'
 import {decodeEcs, encodeEcs, OPTION} from '../dns/edns.js'
 import ipaddr from 'ipaddr.js'
 import {maskBytes} from '../net/cidr.js'
@@ -27,7 +27,7 @@ export const DNSSEC_OK = 0x8000
 
 /** The OPT record of a message, if any. */
 export function findOpt(packet: Packet): PacketOpt | undefined {
-  return (packet.additionals ?? []).find((rr): rr is PacketOpt => rr.type === 'OPT')
+  return (packet.additionals ?? []).find(isOpt)
 }
 
 function optionCode(code: number | string): number {

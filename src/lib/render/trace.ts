@@ -51,7 +51,7 @@ export function renderTrace(j: TraceJson, opts: {verbose?: boolean} = {}): strin
     out.push(chalk.yellow.bold(`;; ${j.problems.length} problem(s):`))
     for (const p of j.problems) out.push(chalk.yellow(`   ⚠ [${p.code}] ${p.message}`))
   }
-  if (j.dnssec) out.push('', ...renderDnssec(j.dnssec as DnssecReport))
+  if (j.dnssec) out.push('', ...renderDnssec(j.dnssec))
   out.push('')
   if (j.answer) {
     const auth = j.answer.authoritative ? chalk.green.bold('authoritative') : chalk.red.bold('NOT authoritative')

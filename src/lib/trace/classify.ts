@@ -36,9 +36,9 @@ export interface Classification {
 }
 
 const str = (x: unknown) => String(x)
-export const rrType = (rr: Rr) => typeName(str((rr as any).type))
-export const rrName = (rr: Rr) => canonicalName(str((rr as any).name))
-export const rrData = (rr: Rr) => (rr as any).data
+export const rrType = (rr: Rr) => typeName(rr.type)
+export const rrName = (rr: Rr) => canonicalName(rr.name)
+export const rrData = (rr: Rr) => rr.data
 
 /**
  * @param zone the zone cut the server was chosen for, or null when unknown

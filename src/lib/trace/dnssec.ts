@@ -15,7 +15,8 @@
 import type {DnsMessage} from '../dns/message.js'
 import {canonicalName, fqdn, isSubdomain, labelCount} from '../dns/names.js'
 import {STATUS_RANK, validateAnswer, validateDelegation, validateZone, worst, type SecurityStatus} from '../dnssec/chain.js'
-import type {DnskeyRecord, DsRecord, Rr, RrsigRecord} from '../dns/record.js'
+import {recordsOfType, type DnskeyRecord, type DsRecord, type Rr, type RrsigRecord} from '../dns/record.js'
+import {typeName} from '../dns/types.js'
 import {keyTag} from '../dnssec/canonical.js'
 import {isoTime} from '../dnssec/verify.js'
 import {formatSpan} from '../clock.js'
@@ -165,8 +166,8 @@ export function* dnssecPass(o: DnssecPassOptions): Gen<DnssecReport> {
       const r = yield* ask(zone, zone, 'DNSKEY', childServers)
       if (r) {
         server = serverJson(r.server)
-        keys = r.msg.answers.filter((rr) => rrType(rr) === 'DNSKEY') as unknown as DnskeyRecord[]
-        sigs = r.msg.answers.filter((rr) => rrType(rr) === 'RRSIG' && String((rr as RrsigRecord).data?.typeCovered).toUpperCase() === 'DNSKEY') as unknown as RrsigRecord[]
+        keys = recordsOfType(r.msg.answers, 'DNSKEY')
+        sigs = recordsOfType(r.msg.answers, 'RRSIG').filter((rr) => typeName(rr.data.typeCovered) === 'DNSKEY')
       }
     }
     const v = validateZone({zone, parentStatus, ds, dsProofOfAbsence: proof, dnskeys: keys, dnskeyRrsigs: sigs, now: o.nowSeconds})

@@ -34,7 +34,7 @@ export function traceExpectations(j: TraceJson, e: TraceExpectOptions): Expectat
     out.push(expectation('authoritative', ok, 'an authoritative answer (AA)', j.answer ? (j.answer.authoritative ? 'authoritative' : 'non-authoritative') : 'no answer'))
   }
   if (e.dnssec !== undefined) {
-    const got = (j.dnssec as {status?: string} | undefined)?.status ?? 'not validated'
+    const got = j.dnssec?.status ?? 'not validated'
     out.push(expectation(`dnssec=${e.dnssec}`, got === e.dnssec, e.dnssec, got))
   }
   if (e.noProblems) {

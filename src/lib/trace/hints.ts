@@ -23,10 +23,10 @@ export function parseRootHints(text: string, fileName = 'root hints'): RootHint[
   } catch (err) {
     throw new UsageError(`${fileName}: ${(err as Error).message}`, 'bad-root-hints')
   }
-  const names = records.filter((r: any) => String(r.type) === 'NS' && canonicalName(String(r.name)) === '').map((r: any) => canonicalName(String(r.data)))
+  const names = records.filter((r) => r.type === 'NS' && canonicalName(r.name) === '').map((r) => canonicalName(String(r.data)))
   const out: RootHint[] = []
-  for (const r of records as any[]) {
-    if ((r.type === 'A' || r.type === 'AAAA') && names.includes(canonicalName(String(r.name)))) out.push({name: canonicalName(String(r.name)), address: String(r.data)})
+  for (const r of records) {
+    if ((r.type === 'A' || r.type === 'AAAA') && names.includes(canonicalName(r.name))) out.push({name: canonicalName(r.name), address: String(r.data)})
   }
   if (out.length === 0) throw new UsageError(`${fileName}: no root server addresses found (expected NS records for "." with A/AAAA records)`, 'bad-root-hints')
   return out

@@ -6,6 +6,8 @@ import {fqdn} from '../dns/names.js'
 import {recordJson, type RecordJson} from '../query.js'
 import type {ExpectationResult} from '../expect.js'
 import type {Problem, ServerRef, TraceResult, TraceStep} from './engine.js'
+import type {RecursiveComparison} from './compare.js'
+import type {DnssecReport} from './dnssec.js'
 
 /** A step as JSON: the engine's TraceStep with its records in the JSON record shape. */
 export interface TraceStepJson extends Omit<TraceStep, 'records' | 'soa'> {
@@ -22,8 +24,8 @@ export interface TraceJson {
   problems: Problem[]
   stats: TraceResult['stats']
   servers: {address: string, name: string | null, zone: string | null, queries: number, rttMs: {min: number | null, median: number | null, max: number | null}, outcomes: Record<string, number>}[]
-  dnssec?: unknown
-  recursive?: unknown
+  dnssec?: DnssecReport
+  recursive?: RecursiveComparison
   expectations?: ExpectationResult[]
 }
 

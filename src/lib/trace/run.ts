@@ -94,7 +94,7 @@ export async function loadAnchors(job: TraceJobOptions): Promise<{records: DsRec
     if (records.length === 0) throw new UsageError(`trust anchor ${job.trustAnchorFile}: no DS or DNSKEY record found`, 'bad-trust-anchor')
     return {records, label: job.trustAnchorFile}
   }
-  const lab = job.ctx.lab as unknown as {trustAnchors?: DsRecord[]} | null
-  if (lab?.trustAnchors?.length) return {records: lab.trustAnchors, label: 'the lab root key'}
+  const anchors = job.ctx.lab?.trustAnchors ?? []
+  if (anchors.length > 0) return {records: anchors, label: 'the lab root key'}
   return {records: [...DEFAULT_TRUST_ANCHORS], label: 'IANA root KSKs (KSK-2017, KSK-2024)'}
 }
