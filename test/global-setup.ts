@@ -22,12 +22,14 @@ function newest(dir: string): number {
 /** Why `dist/` cannot be trusted, or null when it is newer than every input of the build. */
 export function staleReason(root = ROOT): string | null {
   const stamp = path.join(root, 'oclif.manifest.json')
-  const entry = path.join(root, 'dist', 'index.js')
-  if (!fs.existsSync(entry) || !fs.existsSync(stamp)) return 'dist/ is missing'
-  const built = Math.min(fs.statSync(entry).mtimeMs, fs.statSync(stamp).mtimeMs)
+  // tsc's library build, the CLI bundle and the lab snapshot (npm run build makes all three).
+  const outputs = ['dist/index.js', 'dist/cli/main.js', 'dist/lab-snapshot.json', 'oclif.manifest.json'].map((f) => path.join(root, f))
+  if (outputs.some((f) => !fs.existsSync(f))) return 'dist/ is missing'
+  const built = Math.min(...outputs.map((f) => fs.statSync(f).mtimeMs))
   const inputs = Math.max(
     newest(path.join(root, 'src')),
-    ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => fs.statSync(path.join(root, f)).mtimeMs),
+    newest(path.join(root, 'scripts')),
+    ...['package.json', 'tsconfig.json', 'tsconfig.build.json', 'bin/run.js'].map((f) => fs.statSync(path.join(root, f)).mtimeMs),
   )
   return inputs > built ? 'src/ is newer than dist/' : null
 }

@@ -2,7 +2,6 @@ import {access, stat, writeFile} from 'node:fs/promises'
 import {constants} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 // Subpath imports: loading the whole of @oclif/core costs start-up time.
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
@@ -12,6 +11,7 @@ import {catalogueFrom} from '../lib/check/catalogue.js'
 import {DEFAULT_MAX_CHECKS, loadCheckFile} from '../lib/check/load.js'
 import {FILE_LIMITS} from '../lib/files.js'
 import {DEFAULT_CONCURRENCY, DEFAULT_MAX_DURATION_MS, exitCodeFor, runChecks, summarize, type CheckResult, type Summary} from '../lib/check/run.js'
+import {shippedFile} from '../lib/paths.js'
 
 /** The JSON shape of `dnsx check --json` (schemas/check.json). */
 export interface CheckJson {
@@ -32,7 +32,6 @@ export interface CheckJson {
 }
 
 /** The shipped lab suite, run by `dnsx check --lab` without a file. */
-export const LAB_SUITE = fileURLToPath(new URL('../../data/checks/lab.yaml', import.meta.url))
 
 export default class Check extends DnsxCommand {
   static override summary = 'Run a file of checks (YAML): each runs a dnsx command with expectations; a table, JUnit XML and exit codes for CI.'
@@ -76,7 +75,7 @@ Commands run in the current directory, so relative paths in flags are relative t
   async run(): Promise<CheckJson> {
     const {args, flags} = await this.parse(Check)
     if (!args.file && !flags.lab) throw new UsageError('missing FILE (a check file, or - for stdin; or --lab alone for the shipped lab suite)')
-    const file = args.file ?? LAB_SUITE
+    const file = args.file ?? shippedFile('data/checks/lab.yaml')
     if (flags.junit) await assertWritable(flags.junit)
     const catalogue = catalogueFrom(this.config.commands)
     // The built-in suite is named by its package path, not this machine's.

@@ -9,6 +9,7 @@
 import {InternalError, UsageError} from '../errors.js'
 import fs from 'node:fs'
 import ipaddr from 'ipaddr.js'
+import {shippedFile} from '../paths.js'
 
 /** Where an identity string came from. */
 export type IdentitySource = 'nsid' | 'hostname.bind' | 'id.server'
@@ -137,8 +138,7 @@ let catalogueCache: Catalogue | undefined
 let siteCache: SiteTable | undefined
 
 function readJson(name: string): unknown {
-  const url = new URL(`../../../data/anycast/${name}`, import.meta.url)
-  return JSON.parse(fs.readFileSync(url, 'utf8'))
+  return JSON.parse(fs.readFileSync(shippedFile(`data/anycast/${name}`), 'utf8'))
 }
 
 /** Parse an address or CIDR into a range; throws a one-line Error on bad input. */

@@ -26,6 +26,8 @@
 import {readFileSync} from 'node:fs'
 import {FILE_LIMITS, readTextInput} from '../files.js'
 import {UsageError} from '../errors.js'
+import {shippedFile} from '../paths.js'
+import {commonjs} from '../modules.js'
 
 /** What dnsx check needs to know of one flag of a command (from oclif's manifest). */
 export interface FlagInfo {
@@ -166,11 +168,9 @@ let validatorPromise: Promise<(data: unknown) => AjvErrorLike[]> | undefined
 /** The ajv validator for schemas/check-file.json (compiled once). */
 export function checkFileValidator(): Promise<(data: unknown) => AjvErrorLike[]> {
   validatorPromise ??= (async () => {
-    const AjvModule = await import('ajv')
-    // ajv is CommonJS: under NodeNext its default export is the module object.
-    const Ajv = ((AjvModule as any).default?.default ?? (AjvModule as any).default ?? AjvModule) as new (opts: object) => any
+    const Ajv = commonjs<new (opts: object) => any>(await import('ajv'))
     const ajv = new Ajv({allErrors: true, strict: false, verbose: true})
-    const schema = JSON.parse(readFileSync(new URL('../../../schemas/check-file.json', import.meta.url), 'utf8'))
+    const schema = JSON.parse(readFileSync(shippedFile('schemas/check-file.json'), 'utf8'))
     const validate = ajv.compile(schema)
     return (data: unknown) => (validate(data) ? [] : [...(validate.errors ?? [])])
   })()
@@ -436,7 +436,7 @@ export async function parseCheckFile(text: string, source: string, catalogue?: C
   const maxChecks = limits.maxChecks ?? DEFAULT_MAX_CHECKS
   const deep = tooDeep(text, MAX_YAML_DEPTH)
   if (deep) throw new CheckFileError(source, deep, '', `nested more than ${MAX_YAML_DEPTH} levels deep; a check file needs a few`)
-  const yaml: YamlModule = await import('yaml')
+  const yaml = commonjs<YamlModule>(await import('yaml'))
   const lineCounter = new yaml.LineCounter()
   const doc = yaml.parseDocument(text, {lineCounter, prettyErrors: true, uniqueKeys: true})
   const lineOf = (offset: number) => lineCounter.linePos(offset).line

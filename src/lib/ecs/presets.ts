@@ -7,6 +7,7 @@
 import fs from 'node:fs'
 import {InternalError, UsageError} from '../errors.js'
 import {type Family, parseSubnet, subnetContains} from '../net/cidr.js'
+import {shippedFile} from '../paths.js'
 
 /** One address family's entry of a country. */
 export interface CountryPrefix {
@@ -113,8 +114,7 @@ function compile(raw: unknown): PrefixTable {
  */
 export function loadPrefixTable(): PrefixTable {
   if (!cache) {
-    const url = new URL('../../../data/ecs/prefixes.json', import.meta.url)
-    cache = compile(JSON.parse(fs.readFileSync(url, 'utf8')))
+    cache = compile(JSON.parse(fs.readFileSync(shippedFile('data/ecs/prefixes.json'), 'utf8')))
   }
   return cache
 }

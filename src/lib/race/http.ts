@@ -5,6 +5,7 @@
  */
 import type {Duplex} from 'node:stream'
 import {type Clock, systemClock} from '../clock.js'
+import {commonjs} from '../modules.js'
 
 /** What the request got. */
 export interface HttpResult {
@@ -69,7 +70,8 @@ export async function requestOverSocket(url: URL, socket: Duplex, opts: HttpOpti
     headers: {},
     error: null,
   }
-  const [{Client}, dc] = await Promise.all([import('undici'), import('node:diagnostics_channel')])
+  const [undici, dc] = await Promise.all([import('undici'), import('node:diagnostics_channel')])
+  const {Client} = commonjs<typeof import('undici')>(undici)
   // Time from the moment undici writes the request headers to the socket, so client set-up (its
   // parser is compiled on first use) does not count as the server's time to first byte.
   let sentAt: number | null = null

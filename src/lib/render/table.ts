@@ -4,6 +4,7 @@
  * commands that print no table never pay for it.
  */
 import chalk from 'chalk'
+import {commonjs} from '../modules.js'
 
 type TableCtor = typeof import('cli-table3')
 
@@ -17,10 +18,9 @@ export const BORDERLESS = {
   style: {'padding-left': 0, 'padding-right': 0, head: [] as string[], border: [] as string[]},
 }
 
-/** The cli-table3 constructor (CommonJS: its default export under NodeNext). */
+/** The cli-table3 constructor. */
 export async function loadTable(): Promise<TableCtor> {
-  const mod = (await import('cli-table3')) as unknown as {default?: TableCtor} & TableCtor
-  return (mod.default ?? mod) as TableCtor
+  return commonjs<TableCtor>(await import('cli-table3'))
 }
 
 /** Render rows under bold headings, borderless, with trailing blanks trimmed. */

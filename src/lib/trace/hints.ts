@@ -6,14 +6,13 @@ import {parseZoneFile} from '../dns/zonefile.js'
 import {canonicalName} from '../dns/names.js'
 import {UsageError} from '../errors.js'
 import {FILE_LIMITS, readTextFile} from '../files.js'
-import {fileURLToPath} from 'node:url'
+import {shippedFile} from '../paths.js'
 
 export interface RootHint {
   name: string
   address: string
 }
 
-export const SHIPPED_HINTS = new URL('../../../data/named.root', import.meta.url)
 
 /** Parse hints text: NS records at the root, and the A/AAAA of those names. */
 export function parseRootHints(text: string, fileName = 'root hints'): RootHint[] {
@@ -33,7 +32,7 @@ export function parseRootHints(text: string, fileName = 'root hints'): RootHint[
 }
 
 export function loadRootHints(path?: string): RootHint[] {
-  const file = path ?? fileURLToPath(SHIPPED_HINTS)
+  const file = path ?? shippedFile('data/named.root')
   const text = readTextFile({path: file, what: 'root hints', maxBytes: FILE_LIMITS.rootHints, code: 'bad-root-hints'})
   return parseRootHints(text, path ?? 'named.root')
 }
