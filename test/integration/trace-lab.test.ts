@@ -545,9 +545,10 @@ describe.concurrent('trace --lab --dnssec: the chain of trust from the lab root 
   })
 
   it('--dnssec-time validates as of another instant; a failed trace is indeterminate, never insecure', async ({expect}) => {
-    const later = await trace('www.secure.test', '--dnssec', '--dnssec-time', String(Math.floor(Date.now() / 1000) + 60 * 86400))
+    // The lab's signatures come from the build's snapshot, valid for five years (lab/snapshot.ts).
+    const later = await trace('www.secure.test', '--dnssec', '--dnssec-time', String(Math.floor(Date.now() / 1000) + 6 * 365 * 86400))
     expect(later.j.dnssec).toMatchObject({status: 'bogus'})
-    const soon = await trace('www.secure.test', '--dnssec', '--warn-expiry', '60d')
+    const soon = await trace('www.secure.test', '--dnssec', '--warn-expiry', '2200d')
     expect(soon.j.problems.map((p: {code: string}) => p.code)).toContain('dnssec-expiring')
     const failed = await trace('www.lame.test', '--dnssec')
     expect(failed.j.dnssec).toMatchObject({status: 'indeterminate', reason: 'the resolution failed: there is no answer to validate'})

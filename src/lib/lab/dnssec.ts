@@ -8,8 +8,8 @@
  *   parent's NSEC proves the delegation insecure. `bogus`: DS in the parent, then the RRSIG over
  *   `www.<zone> A` is corrupted so validation fails.
  * - The trust anchor is the lab root's own KSK. Keys are derived from the lab seed, so the anchor
- *   is the same on every run with the same seed; signatures are made at start-up, valid from one
- *   hour before to 30 days after.
+ *   is the same on every run with the same seed. Signatures are valid from one hour before
+ *   signing to 30 days after, or for years in the snapshot `npm run build` makes (snapshot.ts).
  *
  * The engine (authority.ts) serves what signed zones contain: RRSIGs when DO=1, NSEC denial, DS or
  * the NSEC proving its absence at referrals.
@@ -47,6 +47,8 @@ export interface PrepareDnssecOptions {
   seed?: number
   /** Signing time, unix seconds (default now). */
   now?: number
+  /** How long signatures stay valid, seconds (default 30 days; the build's snapshot uses years). */
+  validityS?: number
 }
 
 /** Parses the world's zones and signs those that need it; see the module comment. */
@@ -88,7 +90,7 @@ export function prepareDnssec(world: World, opts: PrepareDnssecOptions = {}): Dn
         zone.records.push(makeDs(child.origin, keys.get(child.id)!.ksk, 2, 3600))
       }
 
-      zone.records = signZone(zone.origin, zone.records, {ksk, zsk, nsec: 'nsec', now})
+      zone.records = signZone(zone.origin, zone.records, {ksk, zsk, nsec: 'nsec', now, expiration: opts.validityS === undefined ? undefined : now + opts.validityS})
       if (intents.get(zone.id) === 'bogus') corruptSignature(zone, `www.${zone.origin}`, 'A')
     }
   } catch (error) {

@@ -23,12 +23,13 @@ import type {DsRecord, Rr} from '../dns/record.js'
 import type {DecodedPacket, Packet} from '../dns/message.js'
 
 import {Zone} from './zone.js'
-import {addressKey, checkWorld} from './check.js'
-import {prepareDnssec, type DnssecSetup} from './dnssec.js'
+import {addressKey} from './check.js'
+import type {DnssecSetup} from './dnssec.js'
+import {labZones} from './snapshot.js'
 import {startNanoServer, type NanoServer, type QueryContext, type Reply} from './nanoserver.js'
 import {LabResolver} from './resolver.js'
 import {limitUdp, ServerRuntime} from './server.js'
-import {labTlsCredentials, startWebListener, type WebListener} from './web.js'
+import {startWebListener, type WebListener} from './web.js'
 import {DEFAULT_WORLD, type AnycastService, type ConnectTarget, type World, type WorldName, type WorldResolver} from './world.js'
 
 export {DEFAULT_WORLD} from './world.js'
@@ -222,11 +223,9 @@ class RunningLab implements Lab {
 
   async start(opts: StartLabOptions): Promise<void> {
     const world = this.world
-    const {errors} = checkWorld(world)
-    if (errors.length > 0) throw new UsageError(`dnsx lab: the world is inconsistent: ${errors.join('; ')}`, 'bad-zone-file')
     if (opts.site !== undefined) this.setSite(opts.site)
     const seed = opts.seed ?? 1
-    this.dnssec = prepareDnssec(world, {seed})
+    this.dnssec = labZones(world, seed)
     const zones = new Map(this.dnssec.zones.map((z) => [z.id, new Zone(z)]))
     const scale = opts.latencyScale ?? 1
     const nano = (handler: Handler): Promise<NanoServer> => startNanoServer((q, ctx) => handler.handle(q, ctx), {host: this.bind, sleep: opts.sleep})
@@ -292,15 +291,14 @@ class RunningLab implements Lab {
       }))
     }
 
-    const tls = world.connect.some((c) => c.kind === 'http') ? labTlsCredentials() : undefined
-    const webKeys = new Set<string>()
+        const webKeys = new Set<string>()
     for (const c of world.connect) {
       if (c.kind !== 'http') continue
       for (const port of c.ports ?? [80, 443]) {
         const key = `${addressKey(c.address)}|${port}`
         if (webKeys.has(key)) continue
         webKeys.add(key)
-        tasks.push(startWebListener(c.address, port, this.bind, tls).then((listener) => {
+        tasks.push(startWebListener(c.address, port, this.bind).then((listener) => {
           this.web.set(key, listener)
         }))
       }

@@ -8,21 +8,14 @@ import {existsSync, readFileSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import type {AddressInfo, Socket} from 'node:net'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {join} from 'node:path'
+import {shippedFile} from '../paths.js'
 
 /** Finds the package's data/lab directory from this module's location (src/ or dist/). */
 export function labDataDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'data', 'lab')
-    if (existsSync(join(candidate, 'tls', 'lab-cert.pem'))) return candidate
-    const parent = dirname(dir)
-    if (parent === dir) break
-    dir = parent
-  }
-
-  throw new InternalError('dnsx lab: data/lab/tls not found next to the package')
+  const dir = shippedFile('data/lab')
+  if (!existsSync(join(dir, 'tls', 'lab-cert.pem'))) throw new InternalError('dnsx lab: data/lab/tls not found in the package')
+  return dir
 }
 
 /** The lab's self-signed certificate and key (PEM). */
@@ -58,7 +51,12 @@ export async function startWebListener(virtualAddress: string, virtualPort: numb
     res.end(body)
   }
 
-  const server = virtualPort === 443 ? https.createServer({...(tls ?? labTlsCredentials())}, handler) : http.createServer(handler)
+  const server = virtualPort === 443 ? https.createServer(handler) : http.createServer(handler)
+  if (server instanceof https.Server) {
+    // The certificate is read and its key parsed on the first connection, not at start-up: most
+    // --lab runs never connect to a web server. This runs before TLS wraps the socket.
+    server.prependOnceListener('connection', () => server.setSecureContext({...(tls ?? labTlsCredentials())}))
+  }
   const sockets = new Set<Socket>()
   server.on('connection', (sock: Socket) => {
     sockets.add(sock)
