@@ -50,7 +50,7 @@ export function parseServerSpec(input: string, what = 'server'): {host: string, 
     const [h, p] = s.split('#')
     s = h
     port = Number(p)
-  } else if (!net.isIPv6(s) && /:\d+$/.test(s)) {
+  } else if (/:\d+$/.test(s) && !net.isIPv6(s)) {
     const i = s.lastIndexOf(':')
     port = Number(s.slice(i + 1))
     s = s.slice(0, i)

@@ -23,7 +23,7 @@ export interface DiscoveredServers {
 
 const FINAL = new Set(['answer', 'cname', 'dname', 'nodata', 'nxdomain'])
 
-const familyOf = (a: string): 4 | 6 => (net.isIPv6(a) ? 6 : 4)
+const familyOf = (a: string): 4 | 6 => (net.isIP(a) === 6 ? 6 : 4)
 
 /**
  * Servers given with `--server`: IP addresses only (names would need a resolver and hide which

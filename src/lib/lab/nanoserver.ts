@@ -160,7 +160,7 @@ export async function startNanoServer(handler: NanoHandler, opts: NanoServerOpti
     }
   }
 
-  const family = net.isIPv6(host) ? 'udp6' : 'udp4'
+  const family = net.isIP(host) === 6 ? 'udp6' : 'udp4'
   const bindUdp = (port: number): Promise<dgram.Socket> => new Promise((resolve, reject) => {
     const sock = dgram.createSocket({type: family, reuseAddr: false})
     sock.once('error', reject)

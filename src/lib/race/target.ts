@@ -191,7 +191,7 @@ export async function osGetaddrinfo(host: string, family?: Family): Promise<{add
 
 /** Canonical text of an address (for comparing spellings of the same IPv6 address). */
 export function normalizeAddress(address: string): string {
-  if (!net.isIPv6(address)) return address
+  if (net.isIP(address) !== 6) return address
   try {
     const u = new URL(`http://[${address.replace(/%.*$/, '')}]/`)
     return u.hostname.slice(1, -1) + (address.includes('%') ? address.slice(address.indexOf('%')) : '')
