@@ -19,8 +19,8 @@ a new attempt every --attempt-delay, earlier ones kept running, the first to con
 cancelled. With --tls or an https URL an attempt wins only when its TLS handshake completes; with a URL
 the request is sent over the winning connection (undici) and the status and time to first byte reported.
 The timeline shows every attempt; the verdict names the family that is broken and how Happy Eyeballs hid it.
-Attempts cancelled without an answer get one follow-up connection after the race (--probe-timeout) to tell
-black-holed from slow.
+Attempts cancelled without an answer get one follow-up connection after the race (--probe-timeout, 1 s) to
+tell black-holed from slow, beside the winner's request; dnsx exits as soon as both are done.
 
 Port: the URL's (80 for http, 443 for https); for a bare HOST, --port, else ${DEFAULT_HOST_PORT}.
 --timeout bounds the whole race (DNS, attempts and TLS); the HTTP request gets as long again.
@@ -54,7 +54,7 @@ Exit 3 when no attempt connected (or the request failed), 1 when an --expect-* i
     'attempt-delay': Flags.integer({description: 'RFC 8305 Connection Attempt Delay (ms); below 100 is warned about, below 10 or above 2000 clamped.', default: 250, min: 0, max: 600_000, helpGroup: 'RACE'}),
     'first-family-count': Flags.integer({description: 'RFC 8305 First Address Family Count: addresses of the preferred family before alternating.', default: 1, min: 1, max: 64, helpGroup: 'RACE'}),
     policy: Flags.string({description: 'RFC 6724 policy table.', options: ['rfc6724', 'rfc6724-update', 'glibc'], default: 'rfc6724', helpGroup: 'RACE'}),
-    'probe-timeout': Flags.integer({description: 'After the race, reconnect once to each address whose attempt was cancelled unanswered, waiting up to this long (ms), to tell black-holed from slow; 0 disables.', default: 2000, min: 0, max: 60_000, helpGroup: 'RACE'}),
+    'probe-timeout': Flags.integer({description: 'After the race, reconnect once to each address whose attempt was cancelled unanswered, waiting up to this long (ms), to tell black-holed from slow; 0 disables. They run beside the TLS and HTTP work of the winner.', default: 1000, min: 0, max: 60_000, helpGroup: 'RACE'}),
     getaddrinfo: Flags.boolean({description: 'Also show the order the OS\'s getaddrinfo returns (not under --lab or --resolve).', default: true, allowNo: true, helpGroup: 'RACE'}),
     tls: Flags.boolean({description: 'An attempt wins only when its TLS handshake completes (implied by https URLs).', helpGroup: 'TLS'}),
     insecure: Flags.boolean({char: 'k', description: 'Accept any certificate (it is still reported as unverified).', helpGroup: 'TLS'}),

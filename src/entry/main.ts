@@ -5,6 +5,12 @@
  */
 import {run} from '@oclif/core/run'
 import {flush} from '@oclif/core/flush'
+import {setFlagsFromString} from 'node:v8'
+
+// undici parses HTTP with llhttp compiled to WebAssembly. V8 then recompiles it optimised on a
+// background thread, and Node waits for that before exiting: about 200 ms after `dnsx race URL`
+// has printed its result. One response does not need the optimised code.
+setFlagsFromString('--liftoff-only')
 
 /** Runs dnsx with `argv`; `root` is a file or folder of the installed package (bin/run.js). */
 export async function main(argv: string[], root: string): Promise<void> {

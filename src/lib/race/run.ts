@@ -271,8 +271,10 @@ export async function runRace(opts: RaceOptions, deps: RaceDeps): Promise<RaceRu
   const winnerLive = winnerRec ? live.get(winnerRec.id) : undefined
   const winnerSocket = winnerLive?.result?.socket
 
+  // A DNS answer still outstanding when the race is won is waited for as long as a follow-up
+  // probe may take, not for the whole timeout: the verdict is known, and dnsx should exit.
   const dnsWait = (async () => {
-    const left = opts.timeoutMs - now()
+    const left = Math.min(opts.timeoutMs - now(), opts.probeTimeoutMs)
     if (queries.length === 0 || left <= 0) return
     const stop = new AbortController()
     await Promise.race([Promise.all(queries).then(() => chain), clock.sleep(left, stop.signal)])

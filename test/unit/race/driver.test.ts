@@ -148,6 +148,15 @@ describe('runRace: Happy Eyeballs with a fake clock', () => {
     expect(j.elapsedMs).toBe(1265)
   })
 
+  it('ends once the verdict is known: an AAAA still outstanding is waited for only as long as a probe, not the whole timeout', async () => {
+    const w = world({dns: {AAAA: 'never', A: {at: 10, addresses: [V4A]}}, hosts: {[V4A]: {kind: 'ok', ms: 5}}})
+    const j = await race(w, {probeTimeoutMs: 300, timeoutMs: 2000})
+    expect(j.winner?.address).toBe(V4A)
+    // Won at 65 (A at 10, the 50 ms resolution delay, 5 ms to connect); over at 65 + 300, not at 2000.
+    expect(w.clock.now()).toBeGreaterThanOrEqual(365)
+    expect(w.clock.now()).toBeLessThan(400)
+  })
+
   it('a timer that fires late shows: the attempt starts late, its planned start stays on the schedule', async () => {
     const w = world({dns: {AAAA: {at: 10, addresses: [V6A]}, A: {at: 10, addresses: [V4A]}}, hosts: {[V6A]: {kind: 'blackhole'}, [V4A]: {kind: 'ok', ms: 5}}})
     // The driver's timers wake 3 ms late (a busy event loop); the world's own delays are exact.
