@@ -108,3 +108,19 @@ export function report(obj) {
 export function progress(message) {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`)
 }
+
+/** Starts `dnsx lab serve` with args; resolves with the child and its first JSON line. */
+export function labServe(args) {
+  const child = spawn(NODE, [BIN, 'lab', 'serve', '--json', ...args], {cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe']})
+  let out = ''
+  let err = ''
+  child.stderr.on('data', (d) => (err += d))
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d
+      const nl = out.indexOf('\n')
+      if (nl >= 0) resolve({child, info: JSON.parse(out.slice(0, nl))})
+    })
+    child.on('close', (code) => reject(new Error(`lab serve exited ${code}: ${err.trim()}`)))
+  })
+}

@@ -12,35 +12,19 @@
 //    of the whole command, start-up included) and queries per name.
 //
 // Prints one JSON line. With --inside it is the half that runs in the namespace.
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {BIN, ENV, NODE, ROOT, envInt, interleave, progress, quantile, ratio, report, round, summary, timed} from './lib.mjs'
+import {BIN, NODE, envInt, interleave, labServe as serve, progress, quantile, ratio, report, round, summary, timed} from './lib.mjs'
 
 const NAME = 'www.example.test'
 const CHAIN = [{zone: '.', label: 'root'}, {zone: 'test', label: 'test.'}, {zone: 'example.test', label: 'example.test.'}]
 
 function which(name) {
   return spawnSync('sh', ['-c', `command -v ${name} || test -x /usr/sbin/${name} || test -x /sbin/${name}`], {stdio: 'ignore'}).status === 0
-}
-
-/** Starts `dnsx lab serve` with args; resolves with the child and its first JSON line. */
-function serve(args) {
-  const child = spawn(NODE, [BIN, 'lab', 'serve', '--json', ...args], {cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe']})
-  let out = ''
-  let err = ''
-  child.stderr.on('data', (d) => (err += d))
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d
-      const nl = out.indexOf('\n')
-      if (nl >= 0) resolve({child, info: JSON.parse(out.slice(0, nl))})
-    })
-    child.on('close', (code) => reject(new Error(`lab serve exited ${code}: ${err.trim()}`)))
-  })
 }
 
 async function inside() {

@@ -21,7 +21,6 @@ function newest(dir: string): number {
 
 /** Why `dist/` cannot be trusted, or null when it is newer than every input of the build. */
 export function staleReason(root = ROOT): string | null {
-  const stamp = path.join(root, 'oclif.manifest.json')
   // tsc's library build, the CLI bundle and the lab snapshot (npm run build makes all three).
   const outputs = ['dist/index.js', 'dist/cli/main.js', 'dist/lab-snapshot.json', 'oclif.manifest.json'].map((f) => path.join(root, f))
   if (outputs.some((f) => !fs.existsSync(f))) return 'dist/ is missing'

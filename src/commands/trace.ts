@@ -10,7 +10,7 @@ import {validateName} from '../lib/dns/names.js'
 import {UsageError} from '../lib/errors.js'
 import {traceExpectations, type TraceExpectOptions} from '../lib/trace/expect.js'
 import {failLine} from '../lib/expect.js'
-import type {TraceJson} from '../lib/trace/json.js'
+import {parseTraceFields, projectTrace, TRACE_FIELDS, type TraceJson} from '../lib/trace/json.js'
 import {renderComparison, renderDnssecMermaid, renderMermaid, renderTrace} from '../lib/render/trace.js'
 import {parseDuration, parseInstant} from '../lib/time.js'
 import {runTraceJob, type TraceJobOptions} from '../lib/trace/run.js'
@@ -51,7 +51,9 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
     'max-glueless': Flags.integer({description: 'Glueless NS names resolved per delegation before its servers are given up (NXNS bound; default 5, 20 with --all).', min: 0}),
     deadline: Flags.integer({description: 'Overall deadline for one trace, in ms.', default: 30_000, min: 1}),
     file: Flags.string({description: 'Trace every name in FILE (one "NAME [TYPE]" per line; - for stdin).'}),
-    concurrency: Flags.integer({description: 'Parallel traces with --file.', default: 8, min: 1, max: 256}),
+    concurrency: Flags.integer({description: 'Parallel traces with --file.', default: 8, min: 1, max: 4096}),
+    'answer-cache': Flags.boolean({description: 'With --file: answer a name asked again within its TTL from the run\'s cache (negative answers too, RFC 2308).', default: true, allowNo: true}),
+    fields: Flags.string({description: `One compact JSON line per name with only these fields, comma-separated: ${Object.keys(TRACE_FIELDS).join(', ')}.`, helpValue: 'LIST'}),
     'expect-answer': Flags.string({description: 'Every VALUE must be in the final answer\'s data (repeatable).', multiple: true, helpGroup: 'EXPECTATIONS'}),
     'expect-rcode': Flags.string({description: 'The final rcode must be RCODE.', helpGroup: 'EXPECTATIONS'}),
     'expect-authoritative': Flags.boolean({description: 'The final answer must be authoritative (AA).', helpGroup: 'EXPECTATIONS'}),
@@ -62,7 +64,9 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
   async run(): Promise<TraceJson | undefined> {
     const {args, flags} = await this.parse(Trace)
     const port = validatePort(flags.port)!
-    const json = this.jsonEnabled() || flags.format === 'json'
+    const fields = flags.fields === undefined ? undefined : parseTraceFields(flags.fields)
+    const json = this.jsonEnabled() || flags.format === 'json' || fields !== undefined
+    const line = (j: TraceJson) => JSON.stringify(fields ? projectTrace(j, fields) : j) + '\n'
     const expect: TraceExpectOptions = {
       answer: flags['expect-answer'],
       rcode: flags['expect-rcode'],
@@ -99,14 +103,22 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
       if (flags.file) {
         const [{runBulk}, {renderBulkLine, renderBulkSummary, renderProgress}] = await Promise.all([import('../lib/trace/bulk.js'), import('../lib/render/trace.js')])
         const progress = Boolean(process.stderr.isTTY) && !json
+        // Lines are written in batches (one write per 64 KiB), not one write per name.
+        let out = ''
+        const flush = () => {
+          if (out) process.stdout.write(out)
+          out = ''
+        }
         const summary = await runBulk(job, {
-          file: flags.file, concurrency: flags.concurrency, expect,
+          file: flags.file, concurrency: flags.concurrency, expect, answerCache: flags['answer-cache'],
           onResult: (j, failed, done, total) => {
+            if (failed.length > 0) flush()
             for (const f of failed) this.note(`${progress ? '\r' : ''}${j.name} ${j.type}: ${failLine(f)}`)
-            process.stdout.write(json ? JSON.stringify(j) + '\n' : renderBulkLine(j))
+            out += json ? line(j) : renderBulkLine(j)
+            if (out.length >= 65_536 || progress) flush()
             if (progress) process.stderr.write(renderProgress(done, total))
           },
-        })
+        }).finally(flush)
         if (progress) process.stderr.write('\n')
         if (!json) this.note(renderBulkSummary(summary))
         if (summary.errors > 0 && summary.errors === summary.total) process.exitCode = 3
@@ -116,7 +128,14 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
       const j = await runTraceJob(job, name, type)
       const results = traceExpectations(j, expect)
       if (results.length) j.expectations = results
-      if (flags.format === 'json' && !this.jsonEnabled()) process.stdout.write(JSON.stringify(j) + '\n')
+      if (fields) {
+        // The compact line replaces the full shape, --json or not.
+        process.stdout.write(line(j))
+        this.reportExpectations(results)
+        if (j.kind === 'error' && !process.exitCode) process.exitCode = 3
+        return undefined
+      }
+      if (flags.format === 'json' && !this.jsonEnabled()) process.stdout.write(line(j))
       else if (!json) {
         // With --dnssec the picture is the chain of trust (as DNSViz draws it); else the exchanges.
         this.out(flags.format === 'mermaid' ? (j.dnssec ? renderDnssecMermaid(j.dnssec) : renderMermaid(j)) : renderTrace(j, {verbose: flags.verbose}))

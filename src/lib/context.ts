@@ -33,17 +33,21 @@ export async function createContext(opts: ContextOptions = {}): Promise<RunConte
       client: new DnsClient({transport}),
       lab,
       defaultResolver: () => ({address: lab.resolver.address, port: lab.resolver.port}),
-      close: () => lab.stop(),
+      close: () => {
+        transport.close()
+        return lab.stop()
+      },
     }
   }
+  const transport = new NodeTransport()
   return {
-    client: new DnsClient(),
+    client: new DnsClient({transport}),
     lab: null,
     defaultResolver: () => {
       const ns = systemNameservers()
       if (ns.length === 0) throw new UsageError('no nameserver in /etc/resolv.conf; give one with @SERVER or --server', 'no-resolver')
       return {address: ns[0], port: 53}
     },
-    close: async () => {},
+    close: async () => transport.close(),
   }
 }

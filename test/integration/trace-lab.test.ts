@@ -624,6 +624,24 @@ describe.concurrent('trace --lab --file: bulk traces through one shared cache', 
     expect(docs[6].answer).toMatchObject({zone: 'test.', server: {address: '192.0.2.10'}, records: [expect.objectContaining({type: 'DS'})]})
   })
 
+  it('a name asked again within its TTL comes from the answer cache (negative answers too); --no-answer-cache asks again; --fields prints compact lines', async ({expect}) => {
+    const file = path.join(tmpdir(), `dnsx-bulk-cache-${process.pid}.txt`)
+    writeFileSync(file, 'www.example.test\nnope.example.test\nwww.example.test\nnope.example.test\nWWW.Example.Test\n')
+    const fields = ['--fields', 'name,rcode,answer,cached,queries']
+    const r = await runCli(['trace', '--file', file, '--lab', ...fields, '--concurrency', '4'])
+    const off = await runCli(['trace', '--file', file, '--lab', ...fields, '--concurrency', '1', '--no-answer-cache'])
+    const text = await runCli(['trace', '--file', file, '--lab', '--concurrency', '1'])
+    rmSync(file, {force: true})
+    expect(r.code).toBe(0)
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines.filter((l) => l.cached).length).toBe(3)
+    expect(lines.filter((l) => l.cached).every((l) => l.queries === 0)).toBe(true)
+    expect(lines.find((l) => l.cached && l.rcode === 'NXDOMAIN')).toMatchObject({answer: []})
+    expect(Object.keys(lines[0])).toEqual(['name', 'rcode', 'answer', 'cached', 'queries'])
+    expect(off.stdout.trim().split('\n').map((l) => JSON.parse(l).cached)).toEqual([false, false, false, false, false])
+    expect(text.stderr).toMatch(/;; 5 names, 5 answered, 0 failed, 3 from the answer cache, \d+ queries/)
+  })
+
   it('reads the names from stdin with --file -', async ({expect}) => {
     // Fails (about half the time) until src/commands/trace.ts gives its optional NAME and TYPE
     // args `ignoreStdin: true`: oclif otherwise reads piped stdin (10 ms timeout) as the missing

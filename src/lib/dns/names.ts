@@ -132,10 +132,25 @@ export function normalizeName(input: string): string {
   if (PLAIN.test(input)) {
     const n = input.endsWith('.') ? input.slice(0, -1) : input
     // Anything odd (an empty label, a label over 63 octets, a long name) takes the careful path.
-    if (n.length > 253 || n === '' || n.startsWith('.') || n.includes('..') || /[^.]{64}/.test(n)) return formatLabels(nameLabels(n))
-    return n
+    return wellFormedPlain(n) ? n : formatLabels(nameLabels(n))
   }
   return formatLabels(nameLabels(input))
+}
+
+/**
+ * Whether a plain name (no trailing dot) needs no careful path: 1 to 253 characters, no empty
+ * label, no label over 63. One pass, as this runs for every name of every message.
+ */
+function wellFormedPlain(n: string): boolean {
+  if (n.length === 0 || n.length > 253) return false
+  let run = 0
+  for (let i = 0; i < n.length; i++) {
+    if (n.charCodeAt(i) === 0x2e) {
+      if (run === 0) return false
+      run = 0
+    } else if (++run > MAX_LABEL) return false
+  }
+  return run > 0
 }
 
 /** The key form of a name: normal form, ASCII letters lowercased (RFC 4343). */

@@ -84,6 +84,85 @@ export interface NodeTransportOptions {
   maxDatagrams?: number
   /** Largest TCP message accepted (bytes). */
   maxTcpMessage?: number
+  /** Queries one UDP socket may serve before it is closed (1: a new socket for every query). */
+  socketReuse?: number
+}
+
+/** How many queries a pooled UDP socket serves before it is closed and another bound. */
+export const DEFAULT_SOCKET_REUSE = 8
+
+interface Lease {
+  socket: dgram.Socket
+  family: 4 | 6
+  port: number | null
+  uses: number
+  broken: boolean
+}
+
+/**
+ * UDP sockets kept bound between queries, so a bulk run does not bind and close one for every
+ * query. Each socket is bound to a port the kernel picks at random (RFC 5452 §9.2), serves one
+ * query at a time, is picked at random among the idle ones, and is closed after `maxUses`
+ * queries or after any query that did not end with its reply. Idle sockets never keep the
+ * process alive (unref).
+ */
+class UdpSocketPool {
+  private readonly idle: Record<4 | 6, Lease[]> = {4: [], 6: []}
+
+  constructor(private readonly maxUses: number) {}
+
+  acquire(family: 4 | 6): Promise<Lease> {
+    const idle = this.idle[family]
+    if (idle.length > 0) {
+      const i = Math.floor(Math.random() * idle.length)
+      const lease = idle[i]!
+      idle[i] = idle[idle.length - 1]!
+      idle.pop()
+      lease.socket.ref()
+      lease.uses++
+      return Promise.resolve(lease)
+    }
+    return new Promise((resolve, reject) => {
+      const socket = dgram.createSocket({type: family === 6 ? 'udp6' : 'udp4'})
+      const onError = (err: Error) => {
+        socket.close()
+        reject(err)
+      }
+      socket.once('error', onError)
+      socket.bind(0, () => {
+        socket.off('error', onError)
+        let port: number | null = null
+        try {
+          port = socket.address().port
+        } catch {
+          port = null
+        }
+        const lease: Lease = {socket, family, port, uses: 1, broken: false}
+        // An error while idle (nobody listening) must not be thrown: the socket is retired.
+        socket.on('error', () => (lease.broken = true))
+        resolve(lease)
+      })
+    })
+  }
+
+  release(lease: Lease, reusable: boolean): void {
+    if (reusable && !lease.broken && lease.uses < this.maxUses) {
+      lease.socket.unref()
+      this.idle[lease.family].push(lease)
+      return
+    }
+    try {
+      lease.socket.close()
+    } catch {
+      // already closed
+    }
+  }
+
+  close(): void {
+    for (const family of [4, 6] as const) {
+      for (const lease of this.idle[family].splice(0)) this.release(lease, false)
+    }
+  }
 }
 
 function familyOf(address: string): 4 | 6 {
@@ -117,9 +196,12 @@ export class NodeTransport implements DnsTransport {
   private readonly maxDatagrams: number
   private readonly maxTcpMessage: number
 
+  private readonly pool: UdpSocketPool
+
   constructor(opts: NodeTransportOptions = {}) {
     this.clock = opts.clock ?? systemClock
     this.route = opts.route
+    this.pool = new UdpSocketPool(opts.socketReuse ?? DEFAULT_SOCKET_REUSE)
     this.maxDatagrams = opts.maxDatagrams ?? 1000
     this.maxTcpMessage = opts.maxTcpMessage ?? 65535
   }
@@ -134,27 +216,28 @@ export class NodeTransport implements DnsTransport {
   udp(req: UdpRequest): Promise<UdpResult> {
     const target = this.target(req.server, 'udp')
     if (target instanceof TransportError) return Promise.resolve({kind: 'error', error: target, ignored: [], bytesSent: 0})
-    return new Promise((resolve) => {
+    const family = familyOf(target.address)
+    return this.pool.acquire(family).then((lease) => new Promise((resolve) => {
+      const sock = lease.socket
       const ignored: IgnoredPacket[] = []
       let settled = false
-      let localPort: number | null = null
+      const localPort = lease.port
       let timer: NodeJS.Timeout | undefined
-      const sock = dgram.createSocket({type: familyOf(target.address) === 6 ? 'udp6' : 'udp4'})
       const finish = (r: UdpResult) => {
         if (settled) return
         settled = true
         if (timer) clearTimeout(timer)
-        try {
-          sock.close()
-        } catch {
-          // already closed
-        }
+        sock.off('error', onError)
+        sock.off('message', onMessage)
+        // Only a socket whose query ended with its reply is used again: after a timeout or an
+        // error a late datagram may still come, and it must not meet another query.
+        this.pool.release(lease, r.kind === 'reply')
         resolve(r)
       }
-      sock.on('error', (err: NodeJS.ErrnoException) => {
+      const onError = (err: NodeJS.ErrnoException) => {
         finish({kind: 'error', error: new TransportError(errorCode(err), `UDP to ${req.server.address}: ${err.message}`), ignored, bytesSent: 0})
-      })
-      sock.on('message', (data, rinfo) => {
+      }
+      const onMessage = (data: Buffer, rinfo: dgram.RemoteInfo) => {
         if (settled) return
         // Report the endpoint in the caller's terms (virtual address in the lab).
         const fromReal = {address: rinfo.address, port: rinfo.port}
@@ -170,21 +253,21 @@ export class NodeTransport implements DnsTransport {
         if (ignored.length >= this.maxDatagrams) {
           finish({kind: 'timeout', ignored, bytesSent: req.wire.length, localPort})
         }
-      })
+      }
+      sock.on('error', onError)
+      sock.on('message', onMessage)
       const remaining = req.deadline - this.clock.now()
       if (remaining <= 0) return finish({kind: 'timeout', ignored, bytesSent: 0, localPort})
       timer = setTimeout(() => finish({kind: 'timeout', ignored, bytesSent: req.wire.length, localPort}), remaining)
-      sock.bind(0, () => {
-        try {
-          localPort = sock.address().port
-        } catch {
-          localPort = null
-        }
-        sock.send(req.wire, target.port, target.address, (err) => {
-          if (err) finish({kind: 'error', error: new TransportError(errorCode(err as NodeJS.ErrnoException), `UDP to ${req.server.address}: ${err.message}`), ignored, bytesSent: 0})
-        })
+      sock.send(req.wire, target.port, target.address, (err) => {
+        if (err) finish({kind: 'error', error: new TransportError(errorCode(err as NodeJS.ErrnoException), `UDP to ${req.server.address}: ${err.message}`), ignored, bytesSent: 0})
       })
-    })
+    }), (err: NodeJS.ErrnoException) => ({kind: 'error' as const, error: new TransportError(errorCode(err), `UDP to ${req.server.address}: ${err.message}`), ignored: [], bytesSent: 0}))
+  }
+
+  /** Closes the idle sockets of the pool (sockets in use close when their query ends). */
+  close(): void {
+    this.pool.close()
   }
 
   tcp(req: TcpRequest): Promise<TcpResult> {
@@ -249,7 +332,7 @@ export class NodeTransport implements DnsTransport {
 
 /** Compare endpoints, treating IPv4-mapped IPv6 forms as their IPv4 address. */
 export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
-  return a.port === b.port && normAddr(a.address) === normAddr(b.address)
+  return a.port === b.port && (a.address === b.address || normAddr(a.address) === normAddr(b.address))
 }
 
 function normAddr(a: string): string {

@@ -203,5 +203,5 @@ export function renderProgress(done: number, total: number | null, width = 30): 
 
 /** The closing line of a bulk run. */
 export function renderBulkSummary(s: BulkSummary): string {
-  return `;; ${s.total} names, ${s.answered} answered, ${s.errors} failed, ${s.queries} queries (${(s.queries / Math.max(1, s.total)).toFixed(2)} per name), ${s.elapsedMs} ms`
+  return `;; ${s.total} names, ${s.answered} answered, ${s.errors} failed${s.cached > 0 ? `, ${s.cached} from the answer cache` : ''}, ${s.queries} queries (${(s.queries / Math.max(1, s.total)).toFixed(2)} per name), ${s.elapsedMs} ms`
 }

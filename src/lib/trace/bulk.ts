@@ -3,7 +3,7 @@
  * bounded concurrency. Each finished trace is handed to `onResult` as it completes;
  * printing, progress and the summary line are the command's.
  */
-import {printable, validateName} from '../dns/names.js'
+import {canonicalName, fqdn, printable, validateName} from '../dns/names.js'
 import {parseType} from '../dns/message.js'
 import {UsageError} from '../errors.js'
 import {FILE_LIMITS, readLines, type InputFile} from '../files.js'
@@ -17,6 +17,10 @@ export interface BulkOptions {
   /** The names file (`NAME [TYPE]` per line), or `-` for stdin. */
   file: string
   concurrency: number
+  /** Reuse a name's answer (or negative answer) within its TTL (default true). */
+  answerCache?: boolean
+  /** Wall clock, ms (default Date.now): the answer cache's TTLs. */
+  now?: () => number
   expect: TraceExpectOptions
   /** Called once per name, in completion order, with its unmet expectations. */
   /** `total` is null when the names come from stdin (not known until the end). */
@@ -25,6 +29,8 @@ export interface BulkOptions {
 
 export interface BulkSummary {
   total: number
+  /** Names answered from the run's answer cache. */
+  cached: number
   answered: number
   errors: number
   failedExpectations: number
@@ -56,6 +62,55 @@ async function* names(file: InputFile): AsyncGenerator<{name: string, type: stri
   }
 }
 
+/** The longest a cached answer is kept, whatever its TTL (as Unbound's cache-max-ttl, 1 day). */
+const MAX_CACHE_TTL_S = 86_400
+/** Most names kept; the least recently used go first (as a resolver's cache is bounded in size). */
+const MAX_CACHE_ENTRIES = 10_000
+
+/**
+ * The answers of a bulk run, by name and type, for their TTL: an answer's smallest record TTL; a
+ * negative answer's (NXDOMAIN, NODATA) the SOA's TTL bounded by its MINIMUM (RFC 2308 §5). A
+ * failed trace is not kept. A name asked again within the TTL is answered from here, its TTLs
+ * counted down, without steps or queries (`cached: true`).
+ */
+export class AnswerCache {
+  private readonly entries = new Map<string, {j: TraceJson, at: number, ttlS: number}>()
+
+  constructor(private readonly now: () => number) {}
+
+  get(name: string, type: string): TraceJson | undefined {
+    const key = `${canonicalName(name)}|${type}`
+    const e = this.entries.get(key)
+    if (!e) return undefined
+    const age = Math.floor((this.now() - e.at) / 1000)
+    this.entries.delete(key)
+    if (age >= e.ttlS) return undefined
+    this.entries.set(key, e)
+    const answer = e.j.answer && {...e.j.answer, records: e.j.answer.records.map((r) => ({...r, ttl: Math.max(0, r.ttl - age)}))}
+    return {...e.j, name: fqdn(name), steps: [], answer, servers: [], cached: true,
+      stats: {queries: 0, nsLookups: 0, referrals: 0, cnames: 0, elapsedMs: 0, limitHit: null}}
+  }
+
+  put(j: TraceJson): void {
+    const ttlS = cacheTtl(j)
+    if (ttlS === null || ttlS <= 0) return
+    if (this.entries.size >= MAX_CACHE_ENTRIES) this.entries.delete(this.entries.keys().next().value!)
+    // Kept without its steps and server table: a repeat is answered without them.
+    this.entries.set(`${canonicalName(j.name)}|${j.type}`, {j: {...j, steps: [], servers: []}, at: this.now(), ttlS: Math.min(ttlS, MAX_CACHE_TTL_S)})
+  }
+}
+
+/** How long a trace's result may be reused, seconds; null when it may not. */
+function cacheTtl(j: TraceJson): number | null {
+  if (j.kind === 'error' || !j.answer) return null
+  if (j.answer.records.length > 0) return Math.min(...j.answer.records.map((r) => r.ttl))
+  // Negative: the SOA of the final reply (RFC 2308 §5: min of its TTL and its MINIMUM field).
+  const soa = [...j.steps].reverse().find((s) => s.soa)?.soa
+  if (!soa) return null
+  const minimum = Number(String(soa.data).trim().split(/\s+/).pop())
+  return Number.isFinite(minimum) ? Math.min(soa.ttl, minimum) : soa.ttl
+}
+
 export async function runBulk(job: TraceJobOptions, opts: BulkOptions): Promise<BulkSummary> {
   const file: InputFile = {path: opts.file, what: 'names file', maxBytes: FILE_LIMITS.namesFile, code: 'bad-file'}
   // A file is read twice: once to validate every line and count the names before the first
@@ -68,7 +123,9 @@ export async function runBulk(job: TraceJobOptions, opts: BulkOptions): Promise<
   }
   const prepared = await prepareTrace(job)
   const cache = new DelegationCache()
-  const summary: BulkSummary = {total: 0, answered: 0, errors: 0, failedExpectations: 0, queries: 0, elapsedMs: 0}
+  const answers = opts.answerCache === false ? null : new AnswerCache(opts.now ?? Date.now)
+  const inFlight = new Map<string, Promise<TraceJson>>()
+  const summary: BulkSummary = {total: 0, cached: 0, answered: 0, errors: 0, failedExpectations: 0, queries: 0, elapsedMs: 0}
   const start = performance.now()
   const source = names(file)
   let done = 0
@@ -78,7 +135,25 @@ export async function runBulk(job: TraceJobOptions, opts: BulkOptions): Promise<
       if (it.done) return
       summary.total++
       const {name, type} = it.value
-      const j = await runTraceJob({...job, cache, compareRecursive: undefined}, name, type, prepared)
+      let j = answers?.get(name, type)
+      const key = `${canonicalName(name)}|${type}`
+      const running = answers ? inFlight.get(key) : undefined
+      if (j) summary.cached++
+      else if (running) {
+        // The same name is being traced by another worker: its answer serves both.
+        await running
+        j = answers!.get(name, type) ?? await runTraceJob({...job, cache, compareRecursive: undefined}, name, type, prepared)
+        if (j.cached) summary.cached++
+      } else {
+        const p = runTraceJob({...job, cache, compareRecursive: undefined}, name, type, prepared)
+        if (answers) inFlight.set(key, p)
+        try {
+          j = await p
+        } finally {
+          inFlight.delete(key)
+        }
+        answers?.put(j)
+      }
       const ex = traceExpectations(j, opts.expect)
       if (ex.length) j.expectations = ex
       summary.queries += j.stats.queries

@@ -4,6 +4,7 @@
  */
 import {fqdn} from '../dns/names.js'
 import {recordJson, type RecordJson} from '../query.js'
+import {UsageError} from '../errors.js'
 import type {ExpectationResult} from '../expect.js'
 import type {Problem, ServerRef, TraceResult, TraceStep} from './engine.js'
 import type {RecursiveComparison} from './compare.js'
@@ -27,6 +28,8 @@ export interface TraceJson {
   dnssec?: DnssecReport
   recursive?: RecursiveComparison
   expectations?: ExpectationResult[]
+  /** Bulk runs: the answer came from the run's answer cache (no query was sent for this line). */
+  cached?: boolean
 }
 
 const serverJson = (s: ServerRef) => ({name: s.name && s.name !== s.address ? fqdn(s.name) : null, address: s.address})
@@ -84,4 +87,43 @@ export function traceToJson(r: TraceResult): TraceJson {
       outcomes: s.outcomes,
     })),
   }
+}
+
+/**
+ * The fields of a compact trace line (`--fields`), each computed from the full JSON shape: one
+ * short line per name for bulk runs and pipelines (`jq`, `cut`), where the full shape is large.
+ */
+export const TRACE_FIELDS = {
+  name: (j: TraceJson) => j.name,
+  type: (j: TraceJson) => j.type,
+  kind: (j: TraceJson) => j.kind,
+  rcode: (j: TraceJson) => j.answer?.rcode ?? null,
+  authoritative: (j: TraceJson) => j.answer?.authoritative ?? null,
+  /** The answer's data: records of the asked type as presentation data, others as `TYPE data`. */
+  answer: (j: TraceJson) => (j.answer?.records ?? []).map((r) => (r.type === j.type ? r.data : `${r.type} ${r.data}`)),
+  ttl: (j: TraceJson) => (j.answer && j.answer.records.length > 0 ? Math.min(...j.answer.records.map((r) => r.ttl)) : null),
+  zone: (j: TraceJson) => j.answer?.zone ?? null,
+  server: (j: TraceJson) => j.answer?.server?.address ?? null,
+  queries: (j: TraceJson) => j.stats.queries,
+  ms: (j: TraceJson) => j.stats.elapsedMs,
+  problems: (j: TraceJson) => j.problems.map((p) => p.code),
+  cached: (j: TraceJson) => j.cached ?? false,
+} as const
+
+export type TraceField = keyof typeof TRACE_FIELDS
+
+/** Parses a `--fields` list (comma-separated); unknown names are a usage error. */
+export function parseTraceFields(text: string): TraceField[] {
+  const fields = text.split(',').map((f) => f.trim()).filter(Boolean)
+  const known = Object.keys(TRACE_FIELDS)
+  const bad = fields.filter((f) => !known.includes(f))
+  if (fields.length === 0 || bad.length > 0) {
+    throw new UsageError(`--fields: ${bad.length > 0 ? `unknown field${bad.length > 1 ? 's' : ''} ${bad.map((b) => JSON.stringify(b)).join(', ')}` : 'no field given'} (fields: ${known.join(', ')})`, 'bad-flag')
+  }
+  return [...new Set(fields)] as TraceField[]
+}
+
+/** One trace as a compact object of the chosen fields, in their order. */
+export function projectTrace(j: TraceJson, fields: readonly TraceField[]): Record<string, unknown> {
+  return Object.fromEntries(fields.map((f) => [f, TRACE_FIELDS[f](j)]))
 }
