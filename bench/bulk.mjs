@@ -26,7 +26,14 @@ function namesOf(count) {
 
 async function inside() {
   const count = envInt('BENCH_BULK_NAMES', 100_000)
-  const concurrency = envInt('BENCH_BULK_CONCURRENCY', 512)
+  // Both peers at the same number of queries in flight: 128 (latency-bound for Unbound) and 512.
+  const levels = (process.env.BENCH_BULK_CONCURRENCY ?? '128,512').split(',').map(Number).filter((n) => n > 0)
+  const runs = []
+  for (const concurrency of levels) runs.push(await one(count, concurrency))
+  return {runs}
+}
+
+async function one(count, concurrency) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dnsx-bench-bulk-'))
   const hints = path.join(dir, 'lab.hints')
   const {child} = await serve(['--bind-virtual', '--configure-lo', '--write-hints', hints])

@@ -99,6 +99,8 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
         limits: {maxQueries: flags['max-queries'], maxReferrals: flags['max-referrals'], maxCnames: flags['max-cnames'], deadlineMs: flags.deadline,
           ...(flags['max-glueless'] === undefined ? {} : {maxGlueless: flags['max-glueless'], maxGluelessAll: flags['max-glueless']})},
         compareRecursive: compare === undefined ? undefined : compare === 'default' ? '' : compare,
+        // A --fields line shows none of the steps: do not build them as JSON.
+        leanSteps: fields !== undefined,
       }
       if (flags.file) {
         const [{runBulk}, {renderBulkLine, renderBulkSummary, renderProgress}] = await Promise.all([import('../lib/trace/bulk.js'), import('../lib/render/trace.js')])

@@ -292,6 +292,11 @@ export function validateName(input: string, what = 'name'): string {
   if (CONTROL.test(text)) throw new UsageError(`${what} "${printable(text)}" contains a control character; write it as \\DDD if it is really part of the name`, 'bad-name')
   if (/\s/.test(text)) throw new UsageError(`${what} "${printable(text)}" contains white space`, 'bad-name')
   if (text === '.') return ''
+  if (PLAIN.test(text)) {
+    // The common case (letters, digits, hyphens): already its own normal form when well formed.
+    const n = text.endsWith('.') ? text.slice(0, -1) : text
+    if (wellFormedPlain(n)) return n
+  }
   let ls: Buffer[]
   try {
     ls = parseLabels(text)

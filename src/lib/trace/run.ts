@@ -35,6 +35,8 @@ export interface TraceJobOptions {
   compareRecursive?: string
   onStep?: (s: TraceStep) => void
   cache?: DelegationCache
+  /** Only the steps that carry an SOA (what a negative answer's TTL needs): for --fields lines. */
+  leanSteps?: boolean
 }
 
 /** Resolve hints and families once (bulk traces reuse them). */
@@ -57,7 +59,7 @@ export async function runTraceJob(job: TraceJobOptions, name: string, type: stri
     {name, type, rootHints: p.hints, startServers: p.startServers, family: p.family, all: job.all, qmin: job.qmin, limits: job.limits, onStep: job.onStep, cache},
     drive,
   )
-  const j = traceToJson(result)
+  const j = traceToJson(job.leanSteps ? {...result, steps: result.steps.filter((s) => s.soa)} : result)
   if (job.dnssec) {
     // The DNSSEC code (node:crypto, the validator) loads only when asked for.
     const [{dnssecPass}, anchors] = await Promise.all([import('./dnssec.js'), loadAnchors(job)])
