@@ -113,11 +113,15 @@ class UdpSocketPool {
 
   acquire(family: 4 | 6): Promise<Lease> {
     const idle = this.idle[family]
-    if (idle.length > 0) {
+    while (idle.length > 0) {
       const i = Math.floor(Math.random() * idle.length)
       const lease = idle[i]!
       idle[i] = idle[idle.length - 1]!
       idle.pop()
+      if (lease.broken) {
+        this.release(lease, false)
+        continue
+      }
       lease.socket.ref()
       lease.uses++
       return Promise.resolve(lease)

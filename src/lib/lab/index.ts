@@ -291,7 +291,7 @@ class RunningLab implements Lab {
       }))
     }
 
-        const webKeys = new Set<string>()
+    const webKeys = new Set<string>()
     for (const c of world.connect) {
       if (c.kind !== 'http') continue
       for (const port of c.ports ?? [80, 443]) {

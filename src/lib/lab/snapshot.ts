@@ -21,7 +21,7 @@ export const SNAPSHOT_VALIDITY_S = 5 * 365 * 86_400
 const MIN_REMAINING_S = 86_400
 
 export interface LabSnapshot {
-  /** sha256 of the world's zones and the seed the snapshot was made from. */
+  /** sha256 of the world (checked when the snapshot was made) and the seed. */
   world: string
   seed: number
   /** Signing time and signature expiry, unix seconds. */
@@ -30,9 +30,9 @@ export interface LabSnapshot {
   dnssec: DnssecSetup
 }
 
-/** The fingerprint of what the snapshot depends on: every zone (text, policies, DNSSEC intent) and the seed. */
+/** The fingerprint of what the snapshot stands for: the whole world (it was checked whole) and the seed. */
 export function worldFingerprint(world: World, seed: number): string {
-  return createHash('sha256').update(JSON.stringify({zones: world.zones, seed})).digest('hex')
+  return createHash('sha256').update(JSON.stringify({world, seed})).digest('hex')
 }
 
 /** Checks the world and prepares its zones (parsed, signed for `validityS`). */
@@ -72,7 +72,7 @@ export function writeSnapshot(world: World, file = shippedFile(SNAPSHOT_FILE)): 
   return s
 }
 
-/** The reason the snapshot in `file` cannot serve `world` with `seed` now, or null when it can. */
+/** Why snapshot `s` cannot serve `world` with `seed` at `now`, or null when it can. */
 export function snapshotProblem(s: LabSnapshot | null, world: World, seed: number, now = Math.floor(Date.now() / 1000)): string | null {
   if (!s) return 'no snapshot'
   if (s.seed !== seed || s.world !== worldFingerprint(world, seed)) return 'made from another world or seed'

@@ -3,7 +3,6 @@
  * bounded concurrency. Each finished trace is handed to `onResult` as it completes;
  * printing, progress and the summary line are the command's.
  */
-import {setFlagsFromString} from 'node:v8'
 import {canonicalName, fqdn, printable, validateName} from '../dns/names.js'
 import {parseType} from '../dns/message.js'
 import {UsageError} from '../errors.js'
@@ -113,11 +112,6 @@ function cacheTtl(j: TraceJson): number | null {
 }
 
 export async function runBulk(job: TraceJobOptions, opts: BulkOptions): Promise<BulkSummary> {
-  // Hundreds of traces in flight outlive young-generation collections, so their garbage is
-  // promoted, and V8 lets the old generation grow to about four times what is live (some 25 MB)
-  // before collecting it. Growing it by 30% at a time instead keeps peak RSS near 150 MiB rather
-  // than 240 at 512 traces in flight, for some 10% fewer names per second (bench/bulk.mjs).
-  setFlagsFromString('--heap-growing-percent=30')
   const file: InputFile = {path: opts.file, what: 'names file', maxBytes: FILE_LIMITS.namesFile, code: 'bad-file'}
   // A file is read twice: once to validate every line and count the names before the first
   // query, then streamed to the tracers. Stdin is read once, validated as it comes.
