@@ -27,8 +27,12 @@ export interface ContextOptions {
 export async function createContext(opts: ContextOptions = {}): Promise<RunContext> {
   if (opts.lab) {
     const {startLab} = await import('./lab/index.js')
-    const lab = await startLab({site: opts.labSite})
-    const transport = new NodeTransport({route: (server, proto) => lab.routeDns(server.address, server.port, proto)})
+    // A command asks a few of the lab's servers: each listener opens when first routed to.
+    const lab = await startLab({site: opts.labSite, onDemand: true})
+    const transport = new NodeTransport({
+      route: (server, proto) => lab.routeDns(server.address, server.port, proto),
+      prepare: (server) => lab.listen(server.address, server.port),
+    })
     return {
       client: new DnsClient({transport}),
       lab,

@@ -111,6 +111,7 @@ export class DnsClient {
   /** Perform one exchange. Never throws for network or server misbehaviour. */
   async exchange(opts: ExchangeOptions): Promise<Exchange> {
     const clock = this.transport.clock
+    await this.transport.prepare?.(opts.server)
     const start = clock.now()
     const timeoutMs = opts.timeoutMs ?? 2000
     const retries = Math.max(0, opts.retries ?? 1)

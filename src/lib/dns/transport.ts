@@ -68,6 +68,12 @@ export interface DnsTransport {
   readonly clock: Clock
   udp(req: UdpRequest): Promise<UdpResult>
   tcp(req: TcpRequest): Promise<TcpResult>
+  /**
+   * Readies the path to `server` before an exchange (the client waits for it before its clock
+   * starts, so the time is no part of an RTT): an on-demand lab opens the listener there. Never
+   * rejects.
+   */
+  prepare?(server: Endpoint): Promise<void>
 }
 
 /**
@@ -80,6 +86,8 @@ export type RouteFn = (server: Endpoint, proto: 'udp' | 'tcp') => Endpoint | nul
 export interface NodeTransportOptions {
   clock?: Clock
   route?: RouteFn
+  /** Run before an exchange with a server (see DnsTransport.prepare); a failure is ignored. */
+  prepare?: (server: Endpoint) => Promise<void>
   /** Upper bound on datagrams read per query before giving up (a flood is hostile). */
   maxDatagrams?: number
   /** Largest TCP message accepted (bytes). */
@@ -197,6 +205,7 @@ function errorCode(err: NodeJS.ErrnoException): string {
 export class NodeTransport implements DnsTransport {
   readonly clock: Clock
   private readonly route?: RouteFn
+  private readonly preparer?: (server: Endpoint) => Promise<void>
   private readonly maxDatagrams: number
   private readonly maxTcpMessage: number
 
@@ -205,9 +214,14 @@ export class NodeTransport implements DnsTransport {
   constructor(opts: NodeTransportOptions = {}) {
     this.clock = opts.clock ?? systemClock
     this.route = opts.route
+    this.preparer = opts.prepare
     this.pool = new UdpSocketPool(opts.socketReuse ?? DEFAULT_SOCKET_REUSE)
     this.maxDatagrams = opts.maxDatagrams ?? 1000
     this.maxTcpMessage = opts.maxTcpMessage ?? 65535
+  }
+
+  prepare(server: Endpoint): Promise<void> {
+    return this.preparer ? this.preparer(server).catch(() => undefined) : Promise.resolve()
   }
 
   private target(server: Endpoint, proto: 'udp' | 'tcp'): Endpoint | TransportError {

@@ -61,6 +61,11 @@ export interface Lab {
   routeDns(address: string, port: number, transport: 'udp' | 'tcp'): DnsRoute | null
   /** What a TCP connection to address:port meets (used by `dnsx race` in lab mode). */
   routeConnect(address: string, port: number): ConnectRoute | null
+  /**
+   * Opens the loopback listeners behind address:port if they are not open yet (a lab started with
+   * `onDemand`), so that routeDns and routeConnect can route there; resolves at once otherwise.
+   */
+  listen(address: string, port: number): Promise<void>
   /** The lab's root letters (virtual addresses). */
   readonly rootHints: {name: string, address: string}[]
   /** The lab's recursive resolver (virtual address): RD=1 → RA=1, TTLs decremented as if cached. */
@@ -102,6 +107,13 @@ export interface StartLabOptions {
   bindVirtual?: boolean
   /** Port of the virtual listeners (default 53). */
   virtualPort?: number
+  /**
+   * Open each loopback listener when something is first routed to it (call `listen` before
+   * routing), not all of them at start: a one-shot command asks a handful of the world's ~60
+   * servers and need not bind the rest. describe() shows port 0 for a listener not open yet.
+   * Not with bindVirtual.
+   */
+  onDemand?: boolean
 }
 
 /** A listener on a virtual address (bindVirtual mode). */
@@ -127,7 +139,7 @@ export interface ServerDescription {
   version?: string
   nsid?: string
   demonstrates: string
-  /** The loopback listener behind it. */
+  /** The loopback listener behind it (port 0: not open yet, in an on-demand lab). */
   listener: {host: string, port: number}
 }
 
@@ -167,9 +179,36 @@ interface Handler {
   handle(query: DecodedPacket | null, ctx: QueryContext): Reply
 }
 
+/**
+ * A loopback listener, opened at most once: at the lab's start or, in an on-demand lab, when
+ * first routed to. Closing waits for an opening in progress and closes what it opened.
+ */
+class Listener<T extends {close(): Promise<void>}> {
+  current: T | undefined
+  private opening: Promise<T> | undefined
+  private closed = false
+
+  constructor(private readonly open: () => Promise<T>) {}
+
+  start(): Promise<T> {
+    if (this.closed) return Promise.reject(new NetworkError('dnsx lab: the lab has stopped', 'lab-start'))
+    this.opening ??= this.open().then((l) => {
+      this.current = l
+      return l
+    })
+    return this.opening
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    const opened = await this.opening?.catch(() => undefined)
+    await opened?.close()
+  }
+}
+
 interface Instance {
   id: string
-  server: NanoServer
+  listener: Listener<NanoServer>
   runtime: Handler & {direct?(query: Packet): Packet | null}
   catchment: string[]
 }
@@ -195,10 +234,13 @@ class RunningLab implements Lab {
   private site: string | null
   private readonly bind: string
   private readonly routes = new Map<string, Route>()
+  /** Every DNS server, anycast instance and resolver, each with its loopback listener. */
+  private readonly instances: Instance[] = []
+  /** The virtual-address listeners (bindVirtual). */
   private readonly listeners: NanoServer[] = []
-  private readonly web = new Map<string, WebListener>()
-  private readonly descriptions: ServerDescription[] = []
-  private readonly resolverListeners = new Map<string, {host: string, port: number}>()
+  private readonly web = new Map<string, Listener<WebListener>>()
+  private readonly descriptions: {description: Omit<ServerDescription, 'listener'>, listener: Listener<NanoServer>}[] = []
+  private readonly resolverListeners = new Map<string, Listener<NanoServer>>()
   private readonly virtualListeners: VirtualListener[] = []
   private virtualPort: number | null = null
   private dnssec: DnssecSetup | undefined
@@ -230,40 +272,37 @@ class RunningLab implements Lab {
     const scale = opts.latencyScale ?? 1
     const nano = (handler: Handler): Promise<NanoServer> => startNanoServer((q, ctx) => handler.handle(q, ctx), {host: this.bind, sleep: opts.sleep})
 
-    const tasks: Promise<void>[] = []
+    const open = (handler: Handler) => new Listener(() => nano(handler))
     for (const s of world.servers) {
       const runtime = new ServerRuntime({
         id: s.id, zones: s.zones.map((id) => zones.get(id)!), identity: {hostname: s.identity, version: s.version, nsid: s.nsid},
         behaviour: s.behaviour, seed, latencyScale: scale, clientAddress: opts.clientAddress,
       })
-      tasks.push(nano(runtime).then((server) => {
-        this.listeners.push(server)
-        const instance: Instance = {id: s.id, server, runtime, catchment: []}
-        for (const a of s.addresses) this.routes.set(addressKey(a), {kind: 'unicast', instance})
-        this.descriptions.push({
+      const instance: Instance = {id: s.id, listener: open(runtime), runtime, catchment: []}
+      this.instances.push(instance)
+      for (const a of s.addresses) this.routes.set(addressKey(a), {kind: 'unicast', instance})
+      this.descriptions.push({
+        description: {
           id: s.id, name: s.name, role: 'authoritative', addresses: s.addresses, zones: s.zones.map((id) => zones.get(id)!.origin),
           latencyMs: s.behaviour?.latencyMs ?? 0, behaviour: behaviourWords(s.behaviour ?? {}), identity: s.identity, version: s.version,
-          nsid: s.nsid, demonstrates: s.demonstrates, listener: {host: server.host, port: server.port},
-        })
-      }))
+          nsid: s.nsid, demonstrates: s.demonstrates,
+        },
+        listener: instance.listener,
+      })
     }
 
     for (const svc of world.anycast) {
-      const instances: Instance[] = []
       // One route per address: an alternating (flapping) service takes turns per address, as
       // ECMP does per path, so a dual-stack client sees both of its addresses flap.
-      for (const a of svc.addresses) this.routes.set(addressKey(a), {kind: 'anycast', service: svc, instances, turn: 0})
-      for (const inst of svc.instances) {
+      const instances: Instance[] = svc.instances.map((inst) => {
         const runtime = new ServerRuntime({
           id: inst.id, zones: svc.zones.map((id) => zones.get(id)!), identity: {hostname: inst.identity, version: inst.version, nsid: inst.nsid},
           behaviour: {latencyMs: inst.latencyMs}, seed, latencyScale: scale, clientAddress: opts.clientAddress,
         })
-        tasks.push(nano(runtime).then((server) => {
-          this.listeners.push(server)
-          instances.push({id: inst.id, server, runtime, catchment: inst.catchment})
-          instances.sort((x, y) => svc.instances.findIndex((i) => i.id === x.id) - svc.instances.findIndex((i) => i.id === y.id))
-        }))
-      }
+        return {id: inst.id, listener: open(runtime), runtime, catchment: inst.catchment}
+      })
+      this.instances.push(...instances)
+      for (const a of svc.addresses) this.routes.set(addressKey(a), {kind: 'anycast', service: svc, instances, turn: 0})
     }
 
     for (const r of world.resolvers) {
@@ -283,35 +322,29 @@ class RunningLab implements Lab {
           return latency > 0 ? {delayMs: latency, reply: response} : response
         },
       }
-      tasks.push(nano(handler).then((server) => {
-        this.listeners.push(server)
-        this.resolverListeners.set(r.id, {host: server.host, port: server.port})
-        const instance: Instance = {id: r.id, server, runtime: handler, catchment: []}
-        for (const a of r.addresses) this.routes.set(addressKey(a), {kind: 'unicast', instance})
-      }))
+      const instance: Instance = {id: r.id, listener: open(handler), runtime: handler, catchment: []}
+      this.instances.push(instance)
+      this.resolverListeners.set(r.id, instance.listener)
+      for (const a of r.addresses) this.routes.set(addressKey(a), {kind: 'unicast', instance})
     }
 
-    const webKeys = new Set<string>()
     for (const c of world.connect) {
       if (c.kind !== 'http') continue
       for (const port of c.ports ?? [80, 443]) {
         const key = `${addressKey(c.address)}|${port}`
-        if (webKeys.has(key)) continue
-        webKeys.add(key)
-        tasks.push(startWebListener(c.address, port, this.bind).then((listener) => {
-          this.web.set(key, listener)
-        }))
+        if (!this.web.has(key)) this.web.set(key, new Listener(() => startWebListener(c.address, port, this.bind)))
       }
     }
 
-    const results = await Promise.allSettled(tasks)
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-    if (failed) {
-      await this.stop()
-      throw failed.reason
+    if (!opts.onDemand || opts.bindVirtual) {
+      const results = await Promise.allSettled([...this.instances.map((i) => i.listener.start()), ...[...this.web.values()].map((w) => w.start())])
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed) {
+        await this.stop()
+        throw failed.reason
+      }
     }
 
-    this.descriptions.sort((a, b) => world.servers.findIndex((s) => s.id === a.id) - world.servers.findIndex((s) => s.id === b.id))
     if (opts.bindVirtual) await this.startVirtual(opts)
   }
 
@@ -384,8 +417,9 @@ class RunningLab implements Lab {
     if (this.stopped || port !== 53) return null
     const route = this.routes.get(addressKey(address))
     const instance = route && this.pick(route, true)
-    if (!instance) return null
-    const real = transport === 'udp' ? instance.server.udpPort : instance.server.tcpPort
+    const server = instance?.listener.current
+    if (!server) return null
+    const real = transport === 'udp' ? server.udpPort : server.tcpPort
     return real === null ? null : {host: this.bind, address: this.bind, port: real}
   }
 
@@ -395,7 +429,7 @@ class RunningLab implements Lab {
     const target = this.world.connect.find((c) => addressKey(c.address) === key && (!c.ports || c.ports.includes(port)))
     if (target) {
       if (target.kind !== 'http') return {kind: target.kind}
-      const listener = this.web.get(`${key}|${port}`)
+      const listener = this.web.get(`${key}|${port}`)?.current
       if (!listener) return {kind: 'refused'}
       return {kind: 'forward', host: this.bind, address: this.bind, port: listener.port, delayMs: target.delayMs ?? 0}
     }
@@ -404,10 +438,22 @@ class RunningLab implements Lab {
     if (!route) return null
     if (port !== 53) return {kind: 'refused'}
     const instance = this.pick(route, false)
-    if (!instance || instance.server.tcpPort === null) return {kind: 'refused'}
+    const tcpPort = instance?.listener.current?.tcpPort
+    if (!instance || tcpPort === null || tcpPort === undefined) return {kind: 'refused'}
     const server = route.kind === 'unicast' ? this.world.servers.find((s) => s.id === instance.id) : undefined
     if (server?.behaviour?.dead) return {kind: 'blackhole'}
-    return {kind: 'forward', host: this.bind, address: this.bind, port: instance.server.tcpPort, delayMs: 0}
+    return {kind: 'forward', host: this.bind, address: this.bind, port: tcpPort, delayMs: 0}
+  }
+
+  async listen(address: string, port: number): Promise<void> {
+    if (this.stopped) return
+    const key = addressKey(address)
+    const route = this.routes.get(key)
+    const opening: Promise<unknown>[] = []
+    if (route) opening.push(...(route.kind === 'unicast' ? [route.instance] : route.instances).map((i) => i.listener.start()))
+    const web = this.web.get(`${key}|${port}`)
+    if (web) opening.push(web.start())
+    await Promise.all(opening)
   }
 
   setSite(site: string | null): void {
@@ -428,8 +474,8 @@ class RunningLab implements Lab {
       sites: world.sites,
       rootHints: this.rootHints,
       resolver: this.resolver,
-      resolvers: world.resolvers.map((r) => ({...r, listener: this.resolverListeners.get(r.id)!})),
-      servers: this.descriptions,
+      resolvers: world.resolvers.map((r) => ({...r, listener: this.at(this.resolverListeners.get(r.id))})),
+      servers: this.descriptions.map((d) => ({...d.description, listener: this.at(d.listener)})),
       anycast: world.anycast.map((svc) => {
         const route = this.routes.get(addressKey(svc.addresses[0]))
         const current = route ? this.pick(route, false) : undefined
@@ -437,10 +483,9 @@ class RunningLab implements Lab {
         return {
           id: svc.id, name: svc.name, addresses: svc.addresses, routing: svc.routing, demonstrates: svc.demonstrates, current: current?.id ?? '',
           instances: svc.instances.map((i) => {
-            const server = instances.find((x) => x.id === i.id)?.server
             return {
               id: i.id, site: i.site, catchment: i.catchment, latencyMs: i.latencyMs, nsid: i.nsid, identity: i.identity, note: i.note,
-              listener: {host: server?.host ?? this.bind, port: server?.port ?? 0},
+              listener: this.at(instances.find((x) => x.id === i.id)?.listener),
             }
           }),
         }
@@ -448,7 +493,7 @@ class RunningLab implements Lab {
       connect: world.connect.map((c) => {
         const port = c.ports?.[0] ?? 80
         const listener = c.kind === 'http' ? this.web.get(`${addressKey(c.address)}|${port}`) : undefined
-        return listener ? {...c, listener: {host: listener.host, port: listener.port}} : {...c}
+        return listener ? {...c, listener: this.at(listener)} : {...c}
       }),
       names: world.names,
       broken: world.broken,
@@ -462,11 +507,16 @@ class RunningLab implements Lab {
     }
   }
 
+  /** host:port of a loopback listener; port 0 while it is not open (an on-demand lab). */
+  private at(listener: Listener<{host: string, port: number, close(): Promise<void>}> | undefined): {host: string, port: number} {
+    const open = listener?.current
+    return {host: open?.host ?? this.bind, port: open?.port ?? 0}
+  }
+
   async stop(): Promise<void> {
     this.stopped = true
-    const closing = [...this.listeners.map((l) => l.close()), ...[...this.web.values()].map((w) => w.close())]
+    const closing = [...this.listeners.map((l) => l.close()), ...this.instances.map((i) => i.listener.close()), ...[...this.web.values()].map((w) => w.close())]
     this.listeners.length = 0
-    this.web.clear()
     await Promise.all(closing)
   }
 }
@@ -482,7 +532,7 @@ function bindFailure(error: unknown): string {
 
 /**
  * Starts the lab: every server of the world (default: {@link DEFAULT_WORLD}) on its own loopback
- * listener. Throws when the world is inconsistent (see check.ts) or a listener cannot start.
+ * listener, opened now or (`onDemand`) when first routed to. Throws when the world is inconsistent (see check.ts) or a listener cannot start.
  */
 export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
   const lab = new RunningLab(opts.world ?? DEFAULT_WORLD, opts)

@@ -102,6 +102,8 @@ export type LabConnectRoute =
 /** The part of the lab the connector needs. */
 export interface LabConnectRouter {
   routeConnect(address: string, port: number): LabConnectRoute | null
+  /** Opens the listener behind address:port first (an on-demand lab). */
+  listen?(address: string, port: number): Promise<void>
 }
 
 /**
@@ -116,6 +118,7 @@ export function labConnector(lab: LabConnectRouter, opts: {clock?: Clock, tcp?: 
   return {
     async connect(address, port, signal) {
       if (signal.aborted) return CANCELLED
+      if (lab.listen) await lab.listen(address, port)
       const route = lab.routeConnect(address, port)
       if (route === null) return immediately({ok: false, error: `${address} is not in the lab (nothing was sent)`})
       switch (route.kind) {

@@ -228,3 +228,21 @@ describe('truncation (RFC 7766)', () => {
     expect(t.queries).toHaveLength(1)
   })
 })
+
+describe('the transport readies its path before the clock starts', () => {
+  it('time spent in prepare (an on-demand lab opening a listener) is in neither the RTT nor the total', async () => {
+    const t = new ScriptedTransport((q) => [encodePacket(reply(q))])
+    const prepared: Endpoint[] = []
+    const readied = Object.assign(t, {
+      prepare: async (server: Endpoint) => {
+        prepared.push(server)
+        t.t += 250
+      },
+    })
+    const ex = await new DnsClient({transport: readied}).exchange({server: SERVER, question: makeQuestion('www.example.test'), timeoutMs: 1000})
+    expect(prepared).toEqual([SERVER])
+    expect(ex.error).toBeNull()
+    expect(ex.rttMs).toBe(1)
+    expect(ex.totalMs).toBe(1)
+  })
+})

@@ -402,3 +402,50 @@ describe('behaviour over time and chance', () => {
     await expect(startLab({world: {...tiny, servers: [{...tiny.servers[0], addresses: ['8.8.8.8']}]}})).rejects.toThrow(/not a documentation address/)
   })
 })
+
+describe('an on-demand lab (what one command starts)', () => {
+  it('opens no listener until something is routed there, then only those behind the address', async () => {
+    const lazy = await startLab({latencyScale: 0, onDemand: true})
+    try {
+      const listening = () => {
+        const d = lazy.describe()
+        return [...d.servers, ...d.anycast.flatMap((a) => a.instances), ...d.resolvers].filter((s) => s.listener.port > 0).length
+      }
+
+      expect(listening()).toBe(0)
+      expect(lazy.routeDns('192.0.2.20', 53, 'udp')).toBeNull()
+      expect(lazy.routeConnect('192.0.2.20', 53)).toEqual({kind: 'refused'})
+      await lazy.listen('192.0.2.20', 53)
+      expect(listening()).toBe(1)
+      const reply = await udpQuery(lazy.routeDns('192.0.2.20', 53, 'udp')!, makeQuery('www.example.test', 'A'))
+      expect(reply?.answers?.map((a) => a.data)).toEqual(['192.0.2.80'])
+      // The same server's IPv6 address is the same listener; asking again opens nothing more.
+      await lazy.listen('2001:db8::20', 53)
+      await lazy.listen('192.0.2.20', 53)
+      expect(listening()).toBe(1)
+      // An anycast address opens every instance behind it, whichever the site routes to.
+      const k = DEFAULT_WORLD.anycast.find((a) => a.id === 'k')!
+      await lazy.listen(k.addresses[0], 53)
+      expect(listening()).toBe(1 + k.instances.length)
+      expect(lazy.routeDns(k.addresses[0], 53, 'tcp')).not.toBeNull()
+      // A web server opens on the port connected to; an address outside the lab opens nothing.
+      expect(lazy.routeConnect('203.0.113.10', 80)).toEqual({kind: 'refused'})
+      await lazy.listen('203.0.113.10', 80)
+      expect(lazy.routeConnect('203.0.113.10', 80)).toMatchObject({kind: 'forward', host: '127.0.0.1'})
+      await lazy.listen('8.8.8.8', 53)
+      expect(lazy.routeDns('8.8.8.8', 53, 'udp')).toBeNull()
+    } finally {
+      await lazy.stop()
+    }
+  })
+
+  it('stop closes a listener still opening, and nothing opens after it', async () => {
+    const lazy = await startLab({latencyScale: 0, onDemand: true})
+    const opening = lazy.listen('192.0.2.21', 53)
+    await lazy.stop()
+    await opening.catch(() => undefined)
+    await lazy.listen('192.0.2.20', 53)
+    expect(lazy.routeDns('192.0.2.21', 53, 'udp')).toBeNull()
+    expect(lazy.describe().servers.every((s) => s.listener.port === 0 || s.id === 'example-ns2')).toBe(true)
+  })
+})
