@@ -58,8 +58,8 @@ async function inside() {
     const {times, extra} = await interleave({
       dnsx: {argv: [NODE, BIN, 'trace', NAME, '--root-hints', hints], check: (r) => {
         if (!answer.test(r.stdout)) throw new Error(`dnsx trace: no answer: ${r.stdout.slice(-300)}`)
-        const m = /;; (\d+) queries,.* ([\d.]+) ms/.exec(r.stdout)
-        return m ? Number(m[2]) : undefined
+        const m = /;; (\d+) quer(?:y|ies),.* ([\d.]+) (ms|s)\b/.exec(r.stdout)
+        return m ? Number(m[2]) * (m[3] === 's' ? 1000 : 1) : undefined
       }},
       dig: {argv: ['dig', '+trace', NAME], check: (r) => {
         if (!answer.test(r.stdout)) throw new Error(`dig +trace: no answer: ${r.stdout.slice(-300)}`)

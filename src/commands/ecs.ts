@@ -13,6 +13,7 @@ import {buildEcsJson, ecsExpectations, parseAnswerExpectation, POLICY_KINDS, typ
 import {DEFAULT_CONCURRENCY, DEFAULT_COUNTRIES, DEFAULT_MAX_QUERIES, DEFAULT_QPS, planSubnets, runEcs, type EcsServerTarget} from '../lib/ecs/run.js'
 import {findAuthoritativeServers, serversFromFlags} from '../lib/ecs/servers.js'
 import {parseSubnet} from '../lib/net/cidr.js'
+import {count} from '../lib/words.js'
 
 export default class Ecs extends DnsxCommand {
   static override summary = 'Reveal geo, latency and weighted routing policies by asking the authoritative servers with EDNS Client Subnets.'
@@ -111,7 +112,7 @@ export default class Ecs extends DnsxCommand {
     const perServer = plan.probes.length * flags.repeat
     const minServers = explicitServers?.length ?? 1
     if (perServer * minServers > flags['max-queries']) {
-      throw new UsageError(`${plan.probes.length} subnets × ${flags.repeat} repeats${minServers > 1 ? ` × ${minServers} servers` : ''} = ${perServer * minServers} queries, more than --max-queries ${flags['max-queries']}`, 'ecs-too-many-queries')
+      throw new UsageError(`${count(plan.probes.length, 'subnet')} × ${count(flags.repeat, 'repeat')}${minServers > 1 ? ` × ${minServers} servers` : ''} = ${count(perServer * minServers, 'query')}, more than --max-queries ${flags['max-queries']}`, 'ecs-too-many-queries')
     }
     // Every input is checked before anything is printed or sent.
     for (const n of notes) this.note(`note: ${n}`)

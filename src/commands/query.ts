@@ -7,7 +7,7 @@ import {validatePort} from '../lib/dns/endpoint.js'
 import {parseSubnet, subnetNote} from '../lib/net/cidr.js'
 import {makeQuestion} from '../lib/dns/message.js'
 import {NetworkError, UsageError} from '../lib/errors.js'
-import type {ExpectationResult} from '../lib/expect.js'
+import {parseExpectedRcode, type ExpectationResult} from '../lib/expect.js'
 import {queryExpectations, type QueryExpectOptions} from '../lib/query-expect.js'
 import {queryEndpoint, runQuery, type QueryResult} from '../lib/query.js'
 import {renderQuery} from '../lib/render/query.js'
@@ -58,7 +58,7 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
     const {args, flags} = await this.parse(Query)
     const expect: QueryExpectOptions = {
       answer: flags['expect-answer'],
-      rcode: flags['expect-rcode'],
+      rcode: flags['expect-rcode'] === undefined ? undefined : parseExpectedRcode(flags['expect-rcode']),
       authoritative: flags['expect-authoritative'],
       nsid: flags['expect-nsid'],
       scope: flags['expect-scope'],

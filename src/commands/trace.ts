@@ -9,8 +9,8 @@ import {authorityFlags} from '../lib/cli/flags.js'
 import {parseType} from '../lib/dns/message.js'
 import {validateName} from '../lib/dns/names.js'
 import {UsageError} from '../lib/errors.js'
-import {traceExpectations, type TraceExpectOptions} from '../lib/trace/expect.js'
-import {failLine} from '../lib/expect.js'
+import {bogusLine, traceExpectations, traceFailure, type TraceExpectOptions} from '../lib/trace/expect.js'
+import {failLine, parseExpectedRcode} from '../lib/expect.js'
 import {parseTraceFields, projectTrace, TRACE_FIELDS, type TraceJson} from '../lib/trace/json.js'
 import {renderComparison, renderDnssecMermaid, renderMermaid, renderTrace} from '../lib/render/trace.js'
 import {parseDuration, parseInstant} from '../lib/time.js'
@@ -62,6 +62,16 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
     'expect-dnssec': Flags.string({description: 'With --dnssec: the answer\'s validation status must be STATUS.', options: ['secure', 'insecure', 'indeterminate', 'bogus'], helpGroup: 'EXPECTATIONS'}),
   }
 
+  /**
+   * Could not complete (no answer, a chain that ended in a loop or a failure, or a bogus answer
+   * under --dnssec not expected to be): exit 3, over an unmet expectation's 1.
+   */
+  private exitForFailure(j: TraceJson, expect: TraceExpectOptions): void {
+    const failure = traceFailure(j, expect)
+    if (failure === 'bogus') this.note(bogusLine(j))
+    if (failure !== null) process.exitCode = 3
+  }
+
   async run(): Promise<TraceJson | undefined> {
     const {args, flags} = await this.parse(Trace)
     const port = validatePort(flags.port)!
@@ -70,7 +80,7 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
     const line = (j: TraceJson) => JSON.stringify(fields ? projectTrace(j, fields) : j) + '\n'
     const expect: TraceExpectOptions = {
       answer: flags['expect-answer'],
-      rcode: flags['expect-rcode'],
+      rcode: flags['expect-rcode'] === undefined ? undefined : parseExpectedRcode(flags['expect-rcode']),
       authoritative: flags['expect-authoritative'],
       noProblems: flags['expect-no-problems'],
       dnssec: flags['expect-dnssec'],
@@ -122,6 +132,7 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
           onResult: (j, failed, done, total) => {
             if (failed.length > 0) flush()
             for (const f of failed) this.note(`${progress ? '\r' : ''}${j.name} ${j.type}: ${failLine(f)}`)
+            if (traceFailure(j, expect) === 'bogus') this.note(`${progress ? '\r' : ''}${bogusLine(j)}`)
             out += json ? line(j) : renderBulkLine(j)
             if (out.length >= 65_536 || progress) flush()
             if (progress) process.stderr.write(renderProgress(done, total))
@@ -129,7 +140,8 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
         }).finally(flush)
         if (progress) process.stderr.write('\n')
         if (!json) this.note(renderBulkSummary(summary))
-        if (summary.errors > 0 && summary.errors === summary.total) process.exitCode = 3
+        // Any name that could not be resolved makes the run incomplete: 3 wins over 1.
+        if (summary.errors > 0) process.exitCode = 3
         else if (summary.failedExpectations > 0) process.exitCode = 1
         return undefined
       }
@@ -140,7 +152,7 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
         // The compact line replaces the full shape, --json or not.
         process.stdout.write(line(j))
         this.reportExpectations(results)
-        if (j.kind === 'error' && !process.exitCode) process.exitCode = 3
+        this.exitForFailure(j, expect)
         return undefined
       }
       if (flags.format === 'json' && !this.jsonEnabled()) process.stdout.write(line(j))
@@ -152,9 +164,7 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
         }
       }
       this.reportExpectations(results)
-      // Could not complete (no answer, or a chain that ended in a loop or a
-      // failure): exit 3 unless an expectation already failed.
-      if (j.kind === 'error' && !process.exitCode) process.exitCode = 3
+      this.exitForFailure(j, expect)
       return j
     } finally {
       await ctx.close()

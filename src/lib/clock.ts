@@ -75,7 +75,19 @@ export function formatSpan(s: number): string {
   return `${Math.max(1, Math.floor(s / 60))} min`
 }
 
-/** A duration for people: `340 ms` below a second, `2.5 s` above. */
-export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`
+/**
+ * Every duration dnsx prints, in one format: at most three significant digits, no trailing
+ * zeros, ms below a second and s above: "0.412 ms", "4.21 ms", "12.3 ms", "30 ms", "263 ms",
+ * "2.05 s", "2 s"; "-" for none.
+ */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-'
+  const x = Math.max(0, ms)
+  const trim = (digits: string) => (digits.includes('.') ? digits.replace(/\.?0+$/, '') : digits)
+  // Each step's bound is where rounding would carry into the next digit (999.6 ms is 1 s).
+  if (x >= 999.5) return `${trim((x / 1000).toFixed(x >= 99_950 ? 0 : x >= 9995 ? 1 : 2))} s`
+  if (x >= 99.95) return `${Math.round(x)} ms`
+  if (x >= 9.995) return `${trim(x.toFixed(1))} ms`
+  if (x >= 0.9995) return `${trim(x.toFixed(2))} ms`
+  return `${trim(x.toFixed(3))} ms`
 }

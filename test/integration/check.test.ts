@@ -109,16 +109,22 @@ describe('dnsx check against the lab', () => {
       '    command: query',
       '    args: [www.example.test]',
       '    expect: {rcode: NXDOMAIN}',
+      '  - name: lame and expecting an answer',
+      '    command: trace',
+      '    args: [www.lame.test]',
+      '    expect: {rcode: NOERROR}',
     ])
     const junit = path.join(tmp, 'cannot-run.xml')
     const r = await runCli(['check', file, '--junit', junit, '--json'], {timeoutMs: 60_000})
     expect(r.code, r.stderr).toBe(3)
     const doc = JSON.parse(r.stdout) as CheckDoc
     expect(validateCheck(doc)).toEqual([])
-    expect(doc.checks.map((c) => [c.outcome, c.exit])).toEqual([['error', 3], ['error', 2], ['fail', 1]])
+    // A trace that could not complete is ERROR, not FAIL, even with its expectation unmet.
+    expect(doc.checks.map((c) => [c.outcome, c.exit])).toEqual([['error', 3], ['error', 2], ['fail', 1], ['error', 3]])
+    expect(doc.checks[3].failures).toEqual(['FAIL rcode=NOERROR: expected NOERROR, got no answer'])
     expect(doc.checks[0].error?.message).toMatch(/192\.0\.2\.42/)
     expect(doc.checks[1].error?.message).toMatch(/empty label/)
-    expect(doc.summary).toMatchObject({total: 3, passed: 0, failed: 1, errors: 2})
+    expect(doc.summary).toMatchObject({total: 4, passed: 0, failed: 1, errors: 3})
     expect(r.stderr).toMatch(/^ERROR check "dead server" could not run: /m)
     expect(r.stderr).toMatch(/^FAIL rcode=NXDOMAIN: expected NXDOMAIN, got NOERROR \(check "fails"\)$/m)
     const root = parseXml(readFileSync(junit, 'utf8'))
@@ -126,7 +132,7 @@ describe('dnsx check against the lab', () => {
     expect(find(cases[0], 'error')[0].attrs.message).toBe(doc.checks[0].error!.message)
     expect(find(cases[1], 'error')[0].attrs.type).toBe(doc.checks[1].error!.code)
     expect(find(cases[2], 'failure')).toHaveLength(1)
-    expect(root.attrs).toMatchObject({tests: '3', failures: '1', errors: '2'})
+    expect(root.attrs).toMatchObject({tests: '4', failures: '1', errors: '3'})
   }, 90_000)
 
   it('a check killed at maxDuration could not run', async () => {
@@ -161,6 +167,10 @@ describe('dnsx check against the lab', () => {
     expect(r.code).toBe(2)
     expect(r.stdout).toBe('')
     expect(r.stderr).toBe(`error: ${file}:8: checks[1].expect.rcode: expected a string, got a list\n`)
+    const rcode = write('rcode.yaml', ['checks:', '  - name: x', '    command: query', '    args: [www.example.test]', '    expect: {rcode: NOPE}'])
+    const rc = await runCli(['check', rcode, '--lab'])
+    expect(rc.code).toBe(2)
+    expect(rc.stderr).toMatch(/^error: .*rcode\.yaml:5: checks\[0\]\.expect\.rcode: unknown rcode "NOPE" \(a name such as NOERROR/)
     const unknown = write('unknown.yaml', ['checks:', '  - name: x', '    command: query', '    expect: {site: AMS}'])
     const u = await runCli(['check', unknown])
     expect(u.code).toBe(2)

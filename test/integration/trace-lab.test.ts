@@ -424,7 +424,7 @@ describe.concurrent('trace --lab --all: every server of every cut', () => {
 
   it('shows the per-server RTT table in text', async ({expect}) => {
     const r = await traceText('www.example.test', '--all')
-    expect(r.stdout).toMatch(/;; \d+ server\(s\):/)
+    expect(r.stdout).toMatch(/;; \d+ servers:/)
     expect(r.stdout).toMatch(/^ {3}zone\s+server\s+queries\s+RTT ms min \/ median \/ max\s+outcomes$/m)
     expect(r.stdout).toMatch(/^ {3}example\.test\.\s+ns2\.example\.test\. 2001:db8::21\s+\d+\s+[\d.]+ \/ [\d.]+ \/ [\d.]+\s+\S/m)
   })
@@ -668,6 +668,28 @@ describe.concurrent('trace --lab --file: bulk traces through one shared cache', 
     const docs = r.stdout.trim().split('\n').map((l, i) => parseTrace(l, `bulk line ${i + 1}`))
     expect(docs.map((d) => d.expectations![0].ok).sort()).toEqual([false, true])
   })
+
+  it('exits 3 when any name could not be resolved, even with every other name answered and an unmet expectation', async ({expect}) => {
+    const file = path.join(tmpdir(), `dnsx-bulk-fail-${process.pid}.txt`)
+    writeFileSync(file, 'www.example.test\nwww.lame.test\nwww.noaa.test\nnxdomain.example.test\n')
+    const plain = await runCli(['trace', '--file', file, '--lab', '--concurrency', '2'])
+    const expecting = await runCli(['trace', '--file', file, '--lab', '--fields', 'name,rcode', '--expect-authoritative'])
+    rmSync(file, {force: true})
+    expect(plain.stderr).toMatch(/^;; 4 names, 3 answered, 1 failed, /m)
+    expect(plain.code).toBe(3)
+    expect(expecting.stderr).toMatch(/^www\.noaa\.test\. A: FAIL authoritative/m)
+    expect(expecting.code).toBe(3)
+  })
+
+  it('with --dnssec a bogus name fails the run (exit 3) unless --expect-dnssec bogus', async ({expect}) => {
+    const file = path.join(tmpdir(), `dnsx-bulk-bogus-${process.pid}.txt`)
+    writeFileSync(file, 'www.secure.test\nwww.bogus.test\n')
+    const r = await runCli(['trace', '--file', file, '--lab', '--dnssec', '--concurrency', '1'])
+    rmSync(file, {force: true})
+    expect(r.stderr).toMatch(/^error: DNSSEC: www\.bogus\.test\. A is bogus /m)
+    expect(r.stderr).toMatch(/^;; 2 names, 1 answered, 1 failed, /m)
+    expect(r.code).toBe(3)
+  })
 })
 
 describe.concurrent('trace --lab: expectations', () => {
@@ -690,9 +712,9 @@ describe.concurrent('trace --lab: expectations', () => {
     expect(r.stdout).toContain(';; ANSWER NOERROR, NOT authoritative from ns1.noaa.test. (192.0.2.41)')
   })
 
-  it('an unmet expectation on a failed trace exits 1 and says there was no answer', async ({expect}) => {
+  it('an unmet expectation on a failed trace says there was no answer, and exits 3: could not complete wins over 1', async ({expect}) => {
     const {code, j, stderr} = await trace('www.lame.test', '--expect-rcode', 'NOERROR', '--expect-answer', '192.0.2.1')
-    expect(code).toBe(1)
+    expect(code).toBe(3)
     expect(stderr.trim().split('\n')).toEqual(['FAIL answer=192.0.2.1: expected 192.0.2.1 in the answer, got none', 'FAIL rcode=NOERROR: expected NOERROR, got no answer'])
     expect(j.expectations!.every((e) => !e.ok)).toBe(true)
   })

@@ -10,6 +10,7 @@ import {decodeIdentity, interceptionHints, matchSoftware, type Decoded, type Dec
 import {greatCircleKm, intersectDiscs, maxDistanceKm, plausibility, type Disc, type FromPoint} from './physics.js'
 import {flips, rttStats} from './stats.js'
 import {CHAOS_NAMES, PLAUSIBILITY_MARGIN_KM, SOURCE_ORDER, type ClientRegionJson, type DecodedJson, type FlipsJson, type HintJson, type IdentityBook, type PlausibilityJson, type ProbeIdentity, type ProbeTarget, type Sample, type SampleJson, type SiteJson, type SiteSeenJson, type TargetResult} from './model.js'
+import {count} from '../words.js'
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -163,7 +164,7 @@ function extraHints(address: string, identities: TargetResult['identities'], sam
   if (sendsNsid.length > 0 && replies.length > 0 && replies.every((s) => s.nsid === null)) {
     hints.push({
       code: 'missing-nsid',
-      message: `${address} belongs to ${sendsNsid.map((op) => op.operator).join(' / ')}, which answers NSID, but none of ${replies.length} replies carried one: a middlebox may be answering or proxying queries to it`,
+      message: `${address} belongs to ${sendsNsid.map((op) => op.operator).join(' / ')}, which answers NSID, but none of ${count(replies.length, 'reply')} carried one: a middlebox may be answering or proxying queries to it`,
     })
   }
   return hints

@@ -26,6 +26,7 @@
 import {readFileSync} from 'node:fs'
 import {FILE_LIMITS, readTextInput} from '../files.js'
 import {UsageError} from '../errors.js'
+import {parseExpectedRcode} from '../expect.js'
 import {shippedFile} from '../paths.js'
 import {commonjs} from '../modules.js'
 
@@ -317,7 +318,7 @@ function semanticProblems(data: any, catalogue: CommandCatalogue | undefined): P
         problems.push({path: at('expect', key), atKey: true, message: `${c.command} has no --expect-${key} (${near ? `did you mean ${near}? ` : ''}its expectations: ${expectKeys.join(', ') || 'none'})`})
         continue
       }
-      const p = valueProblem(info, value as FlagValue)
+      const p = valueProblem(info, value as FlagValue) ?? (key === 'rcode' ? rcodeProblem(value) : null)
       if (p) problems.push({path: at('expect', key), atKey: false, message: p})
     }
     const stream = STREAM_FLAGS[c.command] ?? {}
@@ -356,6 +357,16 @@ export function valueProblem(info: FlagInfo, value: FlagValue): string | null {
     if (bad !== undefined) return `expected one of: ${info.options.join(', ')}; got ${describeValue(bad)}`
   }
   return null
+}
+
+/** An expected rcode the command would refuse (the same rule as --expect-rcode), in words. */
+function rcodeProblem(value: unknown): string | null {
+  try {
+    parseExpectedRcode(String(value))
+    return null
+  } catch (err) {
+    return (err as Error).message.replace(/^--expect-rcode: /, '')
+  }
 }
 
 /** The first line of a YAML parser message, without the position yaml appends. */

@@ -10,6 +10,7 @@ import {decodeEcs, decodeNsid, encodeEcs, OPTION, type DecodedEcs} from './edns.
 import {canonicalName, validateName} from './names.js'
 import {decodeRdata, MalformedMessageError, Reader, writeRecord, Writer, type Rr} from './record.js'
 import {className, opcodeName, parseClass, parseType, rcodeName, typeName, typeNumber, classNumber} from './types.js'
+import {count} from '../words.js'
 
 export {MalformedMessageError} from './record.js'
 export type {Rr} from './record.js'
@@ -218,7 +219,7 @@ function decodeSections(buf: Buffer): Sections {
   // A question takes at least 5 octets and a record at least 11: counts beyond that are lies.
   const room = buf.length - HEADER
   if (qd * 5 + (an + ns + ar) * 11 > room) {
-    throw new MalformedMessageError(`the header promises ${qd} question(s) and ${an + ns + ar} record(s), more than ${room} octets can hold`)
+    throw new MalformedMessageError(`the header promises ${count(qd, 'question')} and ${count(an + ns + ar, 'record')}, more than ${room} octets can hold`)
   }
   const questions: Question[] = []
   for (let i = 0; i < qd; i++) {
@@ -258,7 +259,7 @@ function decodeSections(buf: Buffer): Sections {
   const answers = section(an, 'answer')
   const authorities = section(ns, 'authority')
   const additionals = section(ar, 'additional')
-  if (r.pos !== buf.length) throw new MalformedMessageError(`${buf.length - r.pos} octet(s) trail the last record`)
+  if (r.pos !== buf.length) throw new MalformedMessageError(`${count(buf.length - r.pos, 'octet')} trail${buf.length - r.pos === 1 ? 's' : ''} the last record`)
   return {id, flagsWord, questions, answers, authorities, additionals, opt, counts: {question: qd, answer: an, authority: ns, additional: ar}}
 }
 

@@ -23,6 +23,7 @@ import {parseZoneFile} from '../dns/zonefile.js'
 import {DataError} from '../errors.js'
 import {isAlgorithmSupported, verifyRrset} from './verify.js'
 import type {VerifyOptions} from './verify.js'
+import {count} from '../words.js'
 
 /** Validation status of a zone or answer. */
 export type SecurityStatus = 'secure' | 'insecure' | 'indeterminate' | 'bogus'
@@ -370,7 +371,7 @@ export function validateAnswer(input: ValidateAnswerInput): AnswerValidation {
       }
     }
   }
-  if (reasons.length === 0) reasons.push(`${rrsets.filter(r => r.status === 'secure').length} RRset(s) validated in zone ${zone}`)
+  if (reasons.length === 0) reasons.push(`${count(rrsets.filter(r => r.status === 'secure').length, 'RRset')} validated in zone ${zone}`)
   return {status, reason: reasons.join('; '), rrsets, ...(denial ? {denial} : {})}
 }
 

@@ -11,6 +11,7 @@ import {InternalError} from '../errors.js'
 import type {EcsStatus} from './compliance.js'
 import {addressToBigInt, compareSubnets, familyOf, parseAddress} from '../net/cidr.js'
 import {mulberry32} from '../random.js'
+import {count} from '../words.js'
 
 /** Label used in outputs for results sent without any ECS option (the baseline). */
 export const BASELINE_LABEL = 'none'
@@ -455,14 +456,14 @@ function serverBehaviour(rows: Row[], opts: Required<AnalyseOptions>): Omit<Serv
     explanation = 'no usable reply to a query carrying ECS'
   } else if (mismatched > 0) {
     behaviour = 'echo-mismatch'
-    explanation = `${mismatched} of ${withEcs.length} replies echoed an ECS option that differs from the one sent (RFC 7871 §7.2.1: resolvers must drop them)`
+    explanation = `${mismatched} of ${count(withEcs.length, 'reply')} echoed an ECS option that differs from the one sent (RFC 7871 §7.2.1: resolvers must drop them)`
   } else if (echoed.length === 0) {
     if (differsBySubnet) {
       behaviour = 'tailored'
       explanation = `answers differ by subnet (${answerSets} answer sets) although no reply echoed ECS; the option may be stripped on the way back`
     } else {
       behaviour = 'ecs-unaware'
-      explanation = `none of ${withEcs.length} replies echoed ECS and answers do not depend on the subnet`
+      explanation = `none of ${count(withEcs.length, 'reply')} echoed ECS and answers do not depend on the subnet`
     }
   } else if (maxScope > 0) {
     behaviour = 'tailored'
@@ -592,7 +593,7 @@ function explain(core: PolicyCore, rows: Row[], weights: WeightEstimate[]): {exp
       break
     }
     case 'subnet-dependent': {
-      explanation = `${core.answerSets} answer sets across ${subnets} subnets; every subnet got the same answer on each repeat${core.repeatedCells === 0 ? ' (no repeats)' : ''}`
+      explanation = `${count(core.answerSets, 'answer set')} across ${count(subnets, 'subnet')}; every subnet got the same answer on each repeat${core.repeatedCells === 0 ? ' (no repeats)' : ''}`
       if (core.repeatedCells === 0) caveats.push('each subnet was queried once per server: repeat queries to tell subnet-dependent answers from random weighting')
       break
     }
@@ -608,7 +609,7 @@ function explain(core: PolicyCore, rows: Row[], weights: WeightEstimate[]): {exp
     }
     case 'multivalue': {
       const mv = core.multivalue!
-      explanation = `answers are changing subsets (up to ${mv.maxSize} records) of a pool of ${mv.union.length} records, independently of the subnet${pText}`
+      explanation = `answers are changing subsets (up to ${count(mv.maxSize, 'record')}) of a pool of ${count(mv.union.length, 'record')}, independently of the subnet${pText}`
       break
     }
   }

@@ -11,6 +11,7 @@ import type {ExplorerStats} from './explore.js'
 import {countrySubnets, type FamilySelection} from './presets.js'
 import type {EcsReply, EcsRunResult, EcsServerTarget, SubnetProbe} from './run.js'
 import {compareSubnets, parseSubnet} from '../net/cidr.js'
+import {count} from '../words.js'
 
 /** Policy kinds `--expect-policy` accepts. */
 export const POLICY_KINDS: readonly PolicyKind[] = ['uniform', 'subnet-dependent', 'weighted', 'multivalue', 'mixed', 'inconclusive']
@@ -233,7 +234,7 @@ export function ecsExpectations(j: EcsJson, e: {answers?: AnswerExpectation[]; p
     const bad = replies.filter((r) => !r.answers.some((d) => sameData(d, x.value)))
     const seen = [...new Set(replies.map((r) => (r.answers.length ? r.answers.join(' ') : r.rcode === 'NOERROR' ? '(no data)' : r.rcode)))]
     const ok = replies.length > 0 && bad.length === 0
-    const actual = replies.length === 0 ? 'no usable reply' : ok ? listOrNone(seen) : `${listOrNone(seen)} (${bad.length} of ${replies.length} replies without it)`
+    const actual = replies.length === 0 ? 'no usable reply' : ok ? listOrNone(seen) : `${listOrNone(seen)} (${bad.length} of ${count(replies.length, 'reply')} without it)`
     out.push(expectation(`answer[${x.target}]=${x.value}`, ok, `${x.value} in every reply for ${x.target}`, actual))
   }
   if (e.policy !== undefined) {

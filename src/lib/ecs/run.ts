@@ -19,6 +19,7 @@ import {checkEcsCompliance, type EcsFieldMismatch, type EcsSent, type EcsStatus,
 import {Explorer, type ExplorerMapEntry, type ExplorerStats} from './explore.js'
 import {countrySubnets, presetSubnets, type FamilySelection} from './presets.js'
 import {compareSubnets, DEFAULT_SOURCE_PREFIX, parseSubnet, subnetNote} from '../net/cidr.js'
+import {count} from '../words.js'
 
 /** What the engine needs from a DNS client (a `DnsClient` fits). */
 export interface EcsClient {
@@ -437,7 +438,7 @@ export async function runEcs(opts: EcsRunOptions): Promise<EcsRunResult> {
   const planned = opts.servers.length * opts.subnets.length * repeat
   if (planned > maxQueries) {
     throw new UsageError(
-      `${opts.servers.length} server address${opts.servers.length === 1 ? '' : 'es'} × ${opts.subnets.length} subnets × ${repeat} repeat${repeat === 1 ? '' : 's'} = ${planned} queries, more than --max-queries ${maxQueries}; ask fewer subnets or servers, or raise --max-queries`,
+      `${count(opts.servers.length, 'server address', 'server addresses')} × ${count(opts.subnets.length, 'subnet')} × ${count(repeat, 'repeat')} = ${count(planned, 'query')}, more than --max-queries ${maxQueries}; ask fewer subnets or servers, or raise --max-queries`,
       'ecs-too-many-queries',
     )
   }
@@ -576,7 +577,7 @@ async function runExplore(
       await Promise.race(inflight)
     }
     const stats = explorer.stats()
-    if (stats.limitHit) notes.push(`stopped after ${stats.queries} queries (--explore-max-queries); ${explorer.unexplored().length} block(s) unexplored`)
+    if (stats.limitHit) notes.push(`stopped after ${count(stats.queries, 'query')} (--explore-max-queries); ${count(explorer.unexplored().length, 'block')} unexplored`)
     if (stats.failed > 0) notes.push(`${stats.failed} explore quer${stats.failed === 1 ? 'y' : 'ies'} failed; their blocks stay unexplored`)
     if (stats.inconsistencies > 0) notes.push(`${stats.inconsistencies} repl${stats.inconsistencies === 1 ? 'y' : 'ies'} claimed (by scope) space that already had another answer; the first answer was kept`)
     if (stats.scopeBeyondLimit > 0) notes.push(`${stats.scopeBeyondLimit} repl${stats.scopeBeyondLimit === 1 ? 'y' : 'ies'} asked for more than /${explorer.minPrefix} (scope longer than the source); the answer was kept for the block`)

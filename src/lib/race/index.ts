@@ -58,4 +58,4 @@ export {
   type VerdictInput,
   type VerdictStatus,
 } from './verdict.js'
-export {formatDuration} from '../clock.js'
+export {formatMs} from '../clock.js'

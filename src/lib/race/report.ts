@@ -13,8 +13,9 @@ import type {Family} from './rfc6724.js'
 import type {AttemptOutcome, AttemptRecord, AttemptTrigger, DoneReason} from './scheduler.js'
 import type {RaceOptions} from './run.js'
 import type {GetaddrinfoComparison} from './target.js'
-import {formatDuration} from '../clock.js'
+import {formatMs} from '../clock.js'
 import type {FamilyVerdict, VerdictStatus} from './verdict.js'
+import {count} from '../words.js'
 
 /** "ipv4" / "ipv6", as --expect-family spells them. */
 export type FamilyName = 'ipv4' | 'ipv6'
@@ -205,13 +206,13 @@ export function refineVerdicts(
             probe,
             hiddenByFallback: hidden !== '',
             message:
-              `${name}: slow, ${connected.address} connected in ${formatDuration(t)} on a follow-up probe, ` +
-              `slower than the ${formatDuration(ctx.attemptDelayMs)} attempt delay${rest}${hidden}`,
+              `${name}: slow, ${connected.address} connected in ${formatMs(t)} on a follow-up probe, ` +
+              `slower than the ${formatMs(ctx.attemptDelayMs)} attempt delay${rest}${hidden}`,
           }
         }
         if (v.status === 'not-tried') {
           // It just started too late to win; the probe shows the path works.
-          return {...base, probe, message: `${v.message}; ${connected.address} connects in ${formatDuration(t)} (follow-up probe)${rest}`}
+          return {...base, probe, message: `${v.message}; ${connected.address} connects in ${formatMs(t)} (follow-up probe)${rest}`}
         }
         // Fast now, silent during the race: a lost SYN, or a path that changed.
         return {
@@ -220,8 +221,8 @@ export function refineVerdicts(
           probe,
           hiddenByFallback: hidden !== '',
           message:
-            `${name}: slow in the race (no answer in ${formatDuration(v.waitedMs ?? 0)}), but ${connected.address} connected in ` +
-            `${formatDuration(t)} on a follow-up probe (a lost SYN?)${rest}${hidden}`,
+            `${name}: slow in the race (no answer in ${formatMs(v.waitedMs ?? 0)}), but ${connected.address} connected in ` +
+            `${formatMs(t)} on a follow-up probe (a lost SYN?)${rest}${hidden}`,
         }
       }
       if (mine.every((p) => p.outcome === 'timed out')) {
@@ -233,7 +234,7 @@ export function refineVerdicts(
           probe: {address: p.address, outcome: p.outcome, ms: ms(took(p))},
           hiddenByFallback: hidden !== '',
           waitedMs: ms(Math.max(...mine.map(took))),
-          message: `${name}: black-holed, no answer${from} in ${formatDuration(ctx.probeTimeoutMs)} (race and follow-up probe)${rest}${hidden}`,
+          message: `${name}: black-holed, no answer${from} in ${formatMs(ctx.probeTimeoutMs)} (race and follow-up probe)${rest}${hidden}`,
         }
       }
       const failed = mine.find((p) => p.outcome !== 'timed out')!
@@ -248,9 +249,9 @@ export function refineVerdicts(
     }
     const notes = mine.map((p) =>
       p.outcome === 'timed out'
-        ? `${p.address} black-holed (no answer in ${formatDuration(took(p))} on a follow-up probe)`
+        ? `${p.address} black-holed (no answer in ${formatMs(took(p))} on a follow-up probe)`
         : p.outcome === 'connected'
-          ? `${p.address} connects in ${formatDuration(took(p))} (follow-up probe)`
+          ? `${p.address} connects in ${formatMs(took(p))} (follow-up probe)`
           : `${p.address} ${p.outcome} (follow-up probe)`,
     )
     return {...base, message: `${v.message}; ${notes.join('; ')}`}
@@ -267,7 +268,7 @@ function covered(v: VerdictJson, attempts: readonly AttemptRecord[]): VerdictJso
   const out = {...v, triedAddresses: tried}
   if (v.status === 'ok' || tried === 0 || tried >= v.addresses.length) return out
   const name = `${NAME[family]}: `
-  return {...out, message: v.message.startsWith(name) ? `${name}${tried} of ${v.addresses.length} addresses tried: ${v.message.slice(name.length)}` : v.message}
+  return {...out, message: v.message.startsWith(name) ? `${name}${tried} of ${count(v.addresses.length, 'address')} tried: ${v.message.slice(name.length)}` : v.message}
 }
 
 /** "; Happy Eyeballs hid it by falling back to IPv4 after 250 ms" (the same words as verdict.ts). */
@@ -278,5 +279,5 @@ function hiddenClause(family: Family, attempts: readonly AttemptRecord[], winner
   const first = Math.min(...mine.map((a) => a.startMs))
   const fallback = Math.min(...attempts.filter((a) => a.family === winner.family).map((a) => a.startMs))
   if (first > fallback) return ''
-  return `; Happy Eyeballs hid it by falling back to ${NAME[winner.family]} after ${formatDuration(fallback - first)}`
+  return `; Happy Eyeballs hid it by falling back to ${NAME[winner.family]} after ${formatMs(fallback - first)}`
 }

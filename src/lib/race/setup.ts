@@ -11,7 +11,7 @@ import {parseServerSpec} from '../dns/endpoint.js'
 import type {Endpoint} from '../dns/transport.js'
 import {UsageError} from '../errors.js'
 import {expectation, type ExpectationResult} from '../expect.js'
-import {fmtMs} from '../render/race.js'
+import {formatMs} from '../clock.js'
 import {type Connector, labConnector, labSourceFor, LAB_SOURCES, osSourceFor, tcpConnector, tlsConnector, tlsHint} from './connect.js'
 import {resolverSource} from './dns.js'
 import {parseHeaders, requestOverSocket} from './http.js'
@@ -173,7 +173,7 @@ export function failureOf(j: RaceJson): string | null {
     }
     const tls = j.attempts.map((a) => a.error ?? '').find((e) => e.startsWith('tls: '))
     const hint = tls ? tlsHint(tls) : null
-    if (j.result === 'timeout') return `no connection to ${where} within ${fmtMs(j.options.timeoutMs)}${hint ? `; ${hint}` : ''}`
+    if (j.result === 'timeout') return `no connection to ${where} within ${formatMs(j.options.timeoutMs)}${hint ? `; ${hint}` : ''}`
     return `no connection to ${where}: every attempt failed${tls ? ` (${tls}${hint ? `: ${hint}` : ''})` : ''}`
   }
   if (j.http?.error) return `the request to ${j.http.url} failed: ${j.http.error}`
@@ -188,7 +188,7 @@ export function raceExpectations(j: RaceJson, want: {family?: string, maxConnect
     out.push(expectation(`family=${want.family}`, j.winner?.family === want.family, want.family, got))
   }
   if (want.maxConnectMs !== undefined) {
-    const got = j.winner ? `${fmtMs(j.winner.atMs)} (the attempt itself took ${fmtMs(j.winner.connectMs)})` : 'no connection'
+    const got = j.winner ? `${formatMs(j.winner.atMs)} (the attempt itself took ${formatMs(j.winner.connectMs)})` : 'no connection'
     out.push(expectation(`max-connect=${want.maxConnectMs}`, j.winner !== null && j.winner.atMs <= want.maxConnectMs, `connected within ${want.maxConnectMs} ms of the start`, got))
   }
   return out

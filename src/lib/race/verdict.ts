@@ -17,9 +17,10 @@
  * When the other family won the race after this one had been tried, the message adds how Happy
  * Eyeballs hid the problem: "...; Happy Eyeballs hid it by falling back to IPv4 after 250 ms".
  */
-import {formatDuration} from '../clock.js'
+import {formatMs} from '../clock.js'
 import {type Family} from './rfc6724.js'
 import {type AttemptRecord, type DnsRecord, type DoneOutput} from './scheduler.js'
+import {count} from '../words.js'
 
 /** What went on with one address family. */
 export type VerdictStatus = 'ok' | 'slow' | 'black-holed' | 'refused' | 'unreachable' | 'not-tried' | 'no-addresses'
@@ -59,9 +60,6 @@ export interface VerdictInput {
 const NAME: Record<Family, string> = {4: 'IPv4', 6: 'IPv6'}
 const RRTYPE: Record<Family, 'A' | 'AAAA'> = {4: 'A', 6: 'AAAA'}
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 'es'}`
-}
 
 /** Verdicts for IPv6 and IPv4, in that order. */
 export function familyVerdicts(input: VerdictInput): FamilyVerdict[] {
@@ -123,7 +121,7 @@ function verdictFor(family: Family, input: VerdictInput, ctx: Context): FamilyVe
       ...base,
       status,
       connectMs,
-      message: `${name}: ${status}, ${connected.address} connected in ${formatDuration(connectMs)}${extra}`,
+      message: `${name}: ${status}, ${connected.address} connected in ${formatMs(connectMs)}${extra}`,
     }
   }
 
@@ -136,7 +134,7 @@ function verdictFor(family: Family, input: VerdictInput, ctx: Context): FamilyVe
 
   if (failed.length === 0) {
     const wait = waitedMs!
-    const from = mine.length === 1 ? '' : ` from any of ${plural(mine.length, 'address')}`
+    const from = mine.length === 1 ? '' : ` from any of ${count(mine.length, 'address')}`
     const timedOut = silent.some((a) => a.outcome === 'timed out')
     if (timedOut || wait >= ctx.blackholeMs) {
       return {
@@ -144,7 +142,7 @@ function verdictFor(family: Family, input: VerdictInput, ctx: Context): FamilyVe
         status: 'black-holed',
         waitedMs,
         hiddenByFallback,
-        message: `${name}: black-holed, no answer${from} in ${formatDuration(wait)}${hidden}`,
+        message: `${name}: black-holed, no answer${from} in ${formatMs(wait)}${hidden}`,
       }
     }
     const inFlight = silent.some((a) => a.outcome === null)
@@ -155,8 +153,8 @@ function verdictFor(family: Family, input: VerdictInput, ctx: Context): FamilyVe
         status: 'not-tried',
         waitedMs,
         message:
-          `${name}: not tried to the end, cancelled after ${formatDuration(wait)} when ` +
-          `${NAME[ctx.winner!.family]} connected (in ${formatDuration(winnerTook)})`,
+          `${name}: not tried to the end, cancelled after ${formatMs(wait)} when ` +
+          `${NAME[ctx.winner!.family]} connected (in ${formatMs(winnerTook)})`,
       }
     }
     const state = inFlight ? 'still waiting' : `cancelled when ${ctx.winner ? `${NAME[ctx.winner.family]} connected` : 'the race ended'}`
@@ -165,17 +163,17 @@ function verdictFor(family: Family, input: VerdictInput, ctx: Context): FamilyVe
       status: 'slow',
       waitedMs,
       hiddenByFallback,
-      message: `${name}: slow, no answer${from} in ${formatDuration(wait)} (${state})${hidden}`,
+      message: `${name}: slow, no answer${from} in ${formatMs(wait)} (${state})${hidden}`,
     }
   }
 
   const refused = failed.filter((a) => a.outcome === 'refused')
-  const silentNote = silent.length > 0 ? `; ${plural(silent.length, 'address')} gave no answer` : ''
+  const silentNote = silent.length > 0 ? `; ${count(silent.length, 'address')} gave no answer` : ''
   if (refused.length > 0) {
     const who =
       refused.length === 1
-        ? `${refused[0]!.address} refused the connection in ${formatDuration(waited(refused[0]!))}`
-        : `${plural(refused.length, 'address')} refused the connection`
+        ? `${refused[0]!.address} refused the connection in ${formatMs(waited(refused[0]!))}`
+        : `${count(refused.length, 'address')} refused the connection`
     return {...base, status: 'refused', waitedMs, hiddenByFallback, message: `${name}: refused, ${who}${silentNote}${hidden}`}
   }
   const details = failed.map((a) => `${a.address}: ${a.error ?? a.outcome}`).join(', ')
@@ -201,7 +199,7 @@ function hiddenClause(family: Family, mine: readonly AttemptRecord[], ctx: Conte
   const first = Math.min(...mine.map((a) => a.startMs))
   const fallback = ctx.firstStart[w.family] ?? w.startMs
   if (first > fallback) return ''
-  return `; Happy Eyeballs hid it by falling back to ${NAME[w.family]} after ${formatDuration(fallback - first)}`
+  return `; Happy Eyeballs hid it by falling back to ${NAME[w.family]} after ${formatMs(fallback - first)}`
 }
 
 /** The verdicts as text, one line each. */

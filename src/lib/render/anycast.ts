@@ -5,19 +5,12 @@
  * about where the client must be; and the one-line --watch events.
  */
 import chalk from 'chalk'
+import {formatMs} from '../clock.js'
+import {count} from '../words.js'
 import {BORDERLESS, loadTable} from './table.js'
 import {KM_PER_MS_RTT} from '../anycast/physics.js'
 import type {AnycastReport} from '../anycast/report.js'
 import type {ProbeEvent, ProbeIdentity, TargetResult} from '../anycast/model.js'
-
-/** RTT with a precision that suits its size. */
-export function fmtMs(x: number | null): string {
-  if (x === null) return '-'
-  if (x < 1) return `${x.toFixed(3)} ms`
-  if (x < 10) return `${x.toFixed(2)} ms`
-  if (x < 100) return `${x.toFixed(1)} ms`
-  return `${Math.round(x)} ms`
-}
 
 function fmtKm(x: number): string {
   return `${Math.round(x).toLocaleString('en-US')} km`
@@ -88,7 +81,7 @@ function sampleLines(t: TargetResult): string[] {
     const chaos = Object.entries(s.chaos)
       .map(([k, c]) => (c && c.values.length ? `${k}=${c.values.map((v) => `"${v}"`).join(',')}` : c?.rcode && c.rcode !== 'NOERROR' ? `${k}:${c.rcode}` : null))
       .filter(Boolean)
-    const head = `    #${String(s.index + 1).padEnd(3)} ${s.rttMs === null ? chalk.red(`lost (${s.error ?? 'no reply'})`) : `${fmtMs(s.rttMs).padStart(10)} ${s.rcode}`}`
+    const head = `    #${String(s.index + 1).padEnd(3)} ${s.rttMs === null ? chalk.red(`lost (${s.error ?? 'no reply'})`) : `${formatMs(s.rttMs).padStart(10)} ${s.rcode}`}`
     const port = s.localPort ? ` sport ${s.localPort}` : ''
     const nsid = s.nsid ? ` nsid="${s.nsid}"` : ''
     return `${head}${port}${nsid}${chaos.length ? ` ${chaos.join(' ')}` : ''}`
@@ -103,20 +96,20 @@ export async function renderAnycast(r: AnycastReport, opts: {verbose?: boolean} 
   for (const t of r.targets) {
     const {code, place} = placeOf(t)
     const addr = t.port === 53 ? t.address : `${t.address}#${t.port}`
-    table.push([t.target === t.address ? '' : t.target, addr, code, place, fmtMs(t.rttMs.min), fmtMs(t.rttMs.median), `${t.answered}/${t.probes}`, verdictText(t.plausibility.verdict), flipsText(t)])
+    table.push([t.target === t.address ? '' : t.target, addr, code, place, formatMs(t.rttMs.min), formatMs(t.rttMs.median), `${t.answered}/${t.probes}`, verdictText(t.plausibility.verdict), flipsText(t)])
   }
   lines.push(table.toString().split('\n').map((l) => l.trimEnd()).join('\n'))
 
   if (opts.verbose) {
     for (const t of r.targets) {
       lines.push('')
-      const rtt = t.rttMs.min === null ? 'no RTT' : `rtt min ${fmtMs(t.rttMs.min)}, median ${fmtMs(t.rttMs.median)}, p95 ${fmtMs(t.rttMs.p95)}, max ${fmtMs(t.rttMs.max)}, jitter ${fmtMs(t.rttMs.jitter)}`
+      const rtt = t.rttMs.min === null ? 'no RTT' : `rtt min ${formatMs(t.rttMs.min)}, median ${formatMs(t.rttMs.median)}, p95 ${formatMs(t.rttMs.p95)}, max ${formatMs(t.rttMs.max)}, jitter ${formatMs(t.rttMs.jitter)}`
       lines.push(chalk.bold(`${t.target === t.address ? t.address : `${t.target} ${t.address}`}`) + chalk.dim(` (${t.query.name} ${t.query.type}; ${t.answered}/${t.probes} answered; ${rtt})`))
       lines.push(...identityLines(t))
       if (t.flips.count > 0) {
         lines.push(`    flips: ${t.flips.count} on ${t.flips.source} (${t.flips.distinct.map((d) => `"${d.identity}" x${d.count}`).join(', ')})`)
       }
-      for (const s of t.sites) lines.push(chalk.dim(`    site ${s.code}: ${s.probes} probe(s), fastest claim ${fmtMs(s.rttMinMs)}; ${s.plausibility.verdict}: ${s.plausibility.reason}`))
+      for (const s of t.sites) lines.push(chalk.dim(`    site ${s.code}: ${count(s.probes, 'probe')}, fastest claim ${formatMs(s.rttMinMs)}; ${s.plausibility.verdict}: ${s.plausibility.reason}`))
       lines.push(...sampleLines(t))
       if (t.samplesOmitted > 0) lines.push(chalk.dim(`    (${t.samplesOmitted} earlier probes not shown)`))
     }
@@ -164,9 +157,9 @@ export function renderWatchEvent(e: ProbeEvent, wallClock: Date, opts: {verbose?
   const who = (t: {target: string; address: string}) => (t.target === t.address ? t.address : `${t.target} ${t.address}`)
   switch (e.type) {
     case 'change':
-      if (e.from === null) return `${time}  ${who(e.target)}  ${idText(e.to)} (via ${e.to.source}, ${fmtMs(e.rttMs)})`
+      if (e.from === null) return `${time}  ${who(e.target)}  ${idText(e.to)} (via ${e.to.source}, ${formatMs(e.rttMs)})`
       if (!e.siteChanged && !opts.verbose) return null
-      return `${time}  ${who(e.target)}  ${e.siteChanged ? chalk.yellow('site changed') : 'instance changed'}: ${idText(e.from)} -> ${idText(e.to)} (probe ${e.index + 1}, ${fmtMs(e.rttMs)})`
+      return `${time}  ${who(e.target)}  ${e.siteChanged ? chalk.yellow('site changed') : 'instance changed'}: ${idText(e.from)} -> ${idText(e.to)} (probe ${e.index + 1}, ${formatMs(e.rttMs)})`
     case 'silent':
       return `${time}  ${who(e.target)}  ${chalk.red('silent')}: no answer to the last probes`
     case 'back':

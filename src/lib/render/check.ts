@@ -1,6 +1,6 @@
 /** Human output of `dnsx check`: a results table and a summary line. */
 import chalk from 'chalk'
-import {formatDuration} from '../clock.js'
+import {formatMs} from '../clock.js'
 import {BORDERLESS, loadTable} from './table.js'
 import type {CheckResult, Summary} from '../check/run.js'
 
@@ -23,12 +23,12 @@ export function details(r: CheckResult): string {
 export function summaryLine(s: Summary): string {
   const parts = [`${s.passed} passed`, `${s.failed} failed`, `${s.errors} could not run`]
   const colour = s.errors ? chalk.magenta.bold : s.failed ? chalk.red.bold : chalk.green.bold
-  return colour(`${s.total} check${s.total === 1 ? '' : 's'}: ${parts.join(', ')}`) + chalk.dim(` (${formatDuration(s.durationMs)})`)
+  return colour(`${s.total} check${s.total === 1 ? '' : 's'}: ${parts.join(', ')}`) + chalk.dim(` (${formatMs(s.durationMs)})`)
 }
 
 export async function renderResults(results: readonly CheckResult[], summary: Summary, width = process.stdout.columns || 120): Promise<string> {
   const Table = await loadTable()
-  const rows = results.map((r) => [r.name, r.command, OUTCOME[r.outcome](r.outcome.toUpperCase()), formatDuration(r.durationMs), details(r)])
+  const rows = results.map((r) => [r.name, r.command, OUTCOME[r.outcome](r.outcome.toUpperCase()), formatMs(r.durationMs), details(r)])
   // The details column takes what is left of the terminal, and wraps.
   const fixed = [0, 1, 2, 3].map((i) => Math.max(...[['check', 'command', 'outcome', 'time'][i], ...rows.map((row) => row[i])].map((s) => stripAnsi(s).length)))
   const left = Math.max(30, width - fixed.reduce((a, b) => a + b, 0) - 2 * 4)

@@ -7,6 +7,8 @@ import {borderlessTable} from './table.js'
 import chalk from 'chalk'
 import {BASELINE_LABEL} from '../ecs/analysis.js'
 import {subnetOrder, type EcsGroupJson, type EcsJson} from '../ecs/report.js'
+import {formatMs} from '../clock.js'
+import {count} from '../words.js'
 
 /** At most this many group columns in the matrix; the rest are summed in "other". */
 const MAX_GROUP_COLUMNS = 8
@@ -131,7 +133,7 @@ async function policySection(j: EcsJson): Promise<string[]> {
     if (p.weights.length > 12) out.push(chalk.dim(`  … ${p.weights.length - 12} more answer sets`))
   }
   if (p.kind === 'multivalue' && p.records.length > 0) {
-    out.push(`  pool of ${p.pool.length} records; share of replies containing each:`)
+    out.push(`  pool of ${count(p.pool.length, 'record')}; share of replies containing each:`)
     const rows = p.records.map((r) => [r.record, share(r.share), `[${share(r.ci95[0])}, ${share(r.ci95[1])}]`, String(r.count)])
     out.push(indent(await table(['RECORD', 'SHARE', '95% CI', 'REPLIES'], rows)))
   }
@@ -160,7 +162,7 @@ async function exploreSection(j: EcsJson): Promise<string[]> {
   const e = j.explore!
   const out: string[] = []
   const via = e.server ? ` via ${serverText(e.server.name, e.server.address)}` : ''
-  out.push(chalk.bold(`RANGE MAP ${e.range}${via}: ${e.stats.queries} queries, ${pct(e.stats.coveredFraction)} covered`))
+  out.push(chalk.bold(`RANGE MAP ${e.range}${via}: ${count(e.stats.queries, 'query')}, ${pct(e.stats.coveredFraction)} covered`))
   if (e.map.length > 0) {
     const rows = e.map.map((m) => [m.cidr, m.group ? colourOf(m.group, j.groups)(m.group) : chalk.dim('-'), answersText({answers: m.answers, rcode: 'NOERROR'})])
     out.push(indent(await table(['BLOCK', 'GROUP', 'ANSWERS'], rows)))
@@ -206,7 +208,7 @@ export async function renderEcs(j: EcsJson, opts: RenderEcsOptions = {}): Promis
   out.push(
     chalk.bold(`;; dnsx ecs ${j.name} ${j.type}`) +
       chalk.dim(
-        ` — ${where}${nServers} server${nServers === 1 ? '' : 's'} (${j.servers.length} address${j.servers.length === 1 ? '' : 'es'}), ${j.subnets.length} subnets × ${j.repeat}, ${j.stats.queries} queries in ${(j.stats.elapsedMs / 1000).toFixed(1)} s`,
+        ` — ${where}${count(nServers, 'server')} (${count(j.servers.length, 'address')}), ${count(j.subnets.length, 'subnet')} × ${j.repeat}, ${count(j.stats.queries, 'query')} in ${formatMs(j.stats.elapsedMs)}`,
       ),
   )
   out.push(chalk.dim(`;; servers: ${j.servers.map((s) => serverText(s.name, s.address)).join(', ')}`))

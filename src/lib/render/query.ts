@@ -4,6 +4,7 @@
  */
 import chalk from 'chalk'
 import type {QueryResult, RecordJson} from '../query.js'
+import {count} from '../words.js'
 
 function section(title: string, records: RecordJson[]): string[] {
   if (records.length === 0) return []
@@ -66,7 +67,7 @@ export function renderQuery(r: QueryResult): string {
   lines.push(chalk.dim(`;; Query time: ${r.rttMs} ms over ${via}${r.ednsFallback ? ', without EDNS after the server rejected it' : ''}`))
   const after = [r.bytes.truncatedUdp !== null ? `after a truncated ${r.bytes.truncatedUdp}-byte UDP reply` : '', r.ednsFallback ? 'after an EDNS fallback' : ''].filter(Boolean).join(', ')
   lines.push(chalk.dim(`;; SERVER: ${q.server.address}#${q.server.port}; ${r.bytes.sent} bytes sent, ${r.bytes.received} received${after ? ` (${after})` : ''}; retries: ${r.retries}`))
-  if (r.ignored.count > 0) lines.push(chalk.yellow(`;; ignored ${r.ignored.count} packet(s): ${[...new Set(r.ignored.reasons)].join('; ')}`))
+  if (r.ignored.count > 0) lines.push(chalk.yellow(`;; ignored ${count(r.ignored.count, 'packet')}: ${[...new Set(r.ignored.reasons)].join('; ')}`))
   for (const n of r.notes) lines.push(chalk.yellow(`;; note: ${n}`))
   return lines.join('\n') + '\n'
 }

@@ -4,16 +4,11 @@
  * a text waterfall, the per-family verdicts, and the TLS and HTTP details.
  */
 import chalk from 'chalk'
+import {formatMs} from '../clock.js'
+import {count} from '../words.js'
 import type {AttemptJson, DnsJson, RaceJson} from '../race/report.js'
 
 const FAMILY: Record<string, string> = {ipv4: 'IPv4', ipv6: 'IPv6'}
-
-/** "12.3 ms" (one decimal below 100 ms), "263 ms", "2.00 s". */
-export function fmtMs(x: number | null | undefined): string {
-  if (x === null || x === undefined) return '-'
-  if (x >= 1000) return `${(x / 1000).toFixed(2)} s`
-  return x < 100 ? `${x.toFixed(1)} ms` : `${Math.round(x)} ms`
-}
 
 const OUTCOME_COLOUR: Record<string, (s: string) => string> = {
   connected: chalk.green,
@@ -56,7 +51,7 @@ export function renderRace(j: RaceJson): string {
     if (j.dns.HTTPS) {
       const h = j.dns.HTTPS
       const data = h.records.length > 0 ? h.records.map((r) => r.data).join(' | ') : dnsText(h)
-      out.push(`   ${'HTTPS'.padEnd(6)}${fmtMs(h.ms).padStart(9)}  ${data}${h.qname !== j.target ? chalk.dim(` (${h.qname})`) : ''}`)
+      out.push(`   ${'HTTPS'.padEnd(6)}${formatMs(h.ms).padStart(9)}  ${data}${h.qname !== j.target ? chalk.dim(` (${h.qname})`) : ''}`)
       if (h.records.some((r) => r.alpn.includes('h3'))) out.push(chalk.dim('         h3 (QUIC) is advertised; dnsx races TCP only'))
     }
     const a = j.dns.A
@@ -65,7 +60,7 @@ export function renderRace(j: RaceJson): string {
       const gap = aaaa.ms - a.ms
       out.push(
         chalk.dim(
-          `   AAAA came ${fmtMs(gap)} after A: ${gap <= j.options.resolutionDelayMs ? `within the ${j.options.resolutionDelayMs} ms resolution delay` : `after the ${j.options.resolutionDelayMs} ms resolution delay (IPv4 went first)`}`,
+          `   AAAA came ${formatMs(gap)} after A: ${gap <= j.options.resolutionDelayMs ? `within the ${j.options.resolutionDelayMs} ms resolution delay` : `after the ${j.options.resolutionDelayMs} ms resolution delay (IPv4 went first)`}`,
         ),
       )
     }
@@ -107,7 +102,7 @@ export function renderRace(j: RaceJson): string {
     const colour = OUTCOME_COLOUR[p.outcome] ?? ((x: string) => x)
     out.push(
       chalk.dim(`   probe ${p.address.padEnd(addrW)}  after the race: `) +
-        colour(p.outcome === 'timed out' ? `no answer in ${fmtMs(p.endMs - p.startMs)}` : `${p.outcome} in ${fmtMs(p.endMs - p.startMs)}`) +
+        colour(p.outcome === 'timed out' ? `no answer in ${formatMs(p.endMs - p.startMs)}` : `${p.outcome} in ${formatMs(p.endMs - p.startMs)}`) +
         (p.error && p.outcome !== 'refused' ? chalk.dim(` (${p.error})`) : ''),
     )
   }
@@ -124,8 +119,8 @@ export function renderRace(j: RaceJson): string {
   out.push('')
   if (j.winner) {
     const w = j.winner
-    const split = w.tlsMs !== null && w.tcpMs !== null ? ` (TCP ${fmtMs(w.tcpMs)} + TLS ${fmtMs(w.tlsMs)})` : ''
-    out.push(`${chalk.bold('Winner')}  ${chalk.green.bold(w.address)} (${FAMILY[w.family]}) connected at ${fmtMs(w.atMs)}; the attempt took ${fmtMs(w.connectMs)}${split}`)
+    const split = w.tlsMs !== null && w.tcpMs !== null ? ` (TCP ${formatMs(w.tcpMs)} + TLS ${formatMs(w.tlsMs)})` : ''
+    out.push(`${chalk.bold('Winner')}  ${chalk.green.bold(w.address)} (${FAMILY[w.family]}) connected at ${formatMs(w.atMs)}; the attempt took ${formatMs(w.connectMs)}${split}`)
   } else {
     out.push(`${chalk.bold('Winner')}  ${chalk.red.bold('none')}: ${noWinnerReason(j)}`)
   }
@@ -142,13 +137,13 @@ export function renderRace(j: RaceJson): string {
       const type = h.headers['content-type'] ? `, ${h.headers['content-type']}` : ''
       const status = h.status !== null && h.status < 400 ? chalk.green(String(h.status)) : chalk.red(String(h.status))
       out.push(
-        `${chalk.bold('HTTP')}    ${status} over HTTP/${h.httpVersion}, first byte ${fmtMs(h.ttfbMs)} after the request, ` +
-          `${h.bytes} bytes${h.truncated ? ' (truncated)' : ''} in ${fmtMs(h.totalMs)}${type}`,
+        `${chalk.bold('HTTP')}    ${status} over HTTP/${h.httpVersion}, first byte ${formatMs(h.ttfbMs)} after the request, ` +
+          `${h.bytes} bytes${h.truncated ? ' (truncated)' : ''} in ${formatMs(h.totalMs)}${type}`,
       )
       if (h.headers['alt-svc']) out.push(chalk.dim(`         alt-svc: ${h.headers['alt-svc']}`))
     }
   }
-  out.push(chalk.dim(`;; ${j.attempts.length} attempt(s), ${j.probes.length} probe(s), ${fmtMs(j.elapsedMs)} in all`))
+  out.push(chalk.dim(`;; ${count(j.attempts.length, 'attempt')}, ${count(j.probes.length, 'probe')}, ${formatMs(j.elapsedMs)} in all`))
   return out.join('\n') + '\n'
 }
 
@@ -175,7 +170,7 @@ function dnsText(d: DnsJson): string {
 
 function dnsLine(type: 'AAAA' | 'A', d: DnsJson): string {
   const cname = d.cnames && d.cnames.length > 0 ? chalk.dim(` (via ${d.cnames.join(', ')})`) : ''
-  return `   ${type.padEnd(6)}${fmtMs(d.ms).padStart(9)}  ${dnsText(d)}${cname}`
+  return `   ${type.padEnd(6)}${formatMs(d.ms).padStart(9)}  ${dnsText(d)}${cname}`
 }
 
 const END_MARK: Record<string, string> = {
@@ -193,7 +188,7 @@ function timeline(j: RaceJson, addrW: number, srcW: number): string[] {
   const col = (t: number) => Math.min(BAR - 1, Math.max(0, Math.round((t / span) * (BAR - 1))))
   const rows: string[] = []
   const head = `   ${'#'.padStart(2)}  ${'address'.padEnd(addrW)}  fam   ${'source'.padEnd(srcW)}  ${'start'.padStart(9)}  ${'end'.padStart(9)}  ${'outcome'.padEnd(11)}  `
-  const axis = `0${' '.repeat(Math.max(1, BAR - 1 - fmtMs(span).length))}${fmtMs(span)}`
+  const axis = `0${' '.repeat(Math.max(1, BAR - 1 - formatMs(span).length))}${formatMs(span)}`
   rows.push(chalk.dim(head) + chalk.dim(axis))
   // DNS arrivals on the waterfall's scale.
   const marks = Array.from({length: BAR}, () => ' ')
@@ -220,10 +215,10 @@ function attemptRow(a: AttemptJson, addrW: number, srcW: number, col: (t: number
   bar[e] = END_MARK[a.outcome] ?? '?'
   const fam = a.family === 'ipv6' ? 'v6' : 'v4'
   const outcome = a.outcome + (a.error && !['cancelled', 'timed out', 'connected'].includes(a.outcome) && !/^E(CONNREFUSED|HOSTUNREACH|NETUNREACH)$/.test(a.error) ? ` (${a.error})` : '')
-  const tls = a.tcpMs !== undefined && a.tlsMs !== undefined ? chalk.dim(` tcp ${fmtMs(a.tcpMs)} + tls ${fmtMs(a.tlsMs)}`) : ''
+  const tls = a.tcpMs !== undefined && a.tlsMs !== undefined ? chalk.dim(` tcp ${formatMs(a.tcpMs)} + tls ${formatMs(a.tlsMs)}`) : ''
   return (
     `   ${String(a.id).padStart(2)}  ${a.address.padEnd(addrW)}  ${fam}    ${(a.source ?? '-').padEnd(srcW)}  ` +
-    `${fmtMs(a.startMs).padStart(9)}  ${fmtMs(a.endMs).padStart(9)}  ${colour(a.outcome.padEnd(11))}  ` +
+    `${formatMs(a.startMs).padStart(9)}  ${formatMs(a.endMs).padStart(9)}  ${colour(a.outcome.padEnd(11))}  ` +
     `${colour(bar.join(''))}${outcome !== a.outcome ? chalk.dim(` ${outcome.slice(a.outcome.length + 1)}`) : ''}${tls}`
   )
 }

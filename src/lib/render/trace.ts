@@ -4,6 +4,8 @@
  * one-line-per-name output of bulk traces (--file).
  */
 import chalk from 'chalk'
+import {formatMs} from '../clock.js'
+import {count} from '../words.js'
 import type {RecursiveComparison} from '../trace/compare.js'
 import type {DnssecReport} from '../trace/dnssec.js'
 import type {BulkSummary} from '../trace/bulk.js'
@@ -33,10 +35,10 @@ export function renderTrace(j: TraceJson, opts: {verbose?: boolean} = {}): strin
     const indent = '    '.repeat(s.depth)
     const colour = KIND_COLOUR[s.kind] ?? ((x: string) => x)
     const aa = s.aa === null ? '' : s.aa ? chalk.green.bold(' AA') : chalk.dim(' no-AA')
-    const rtt = s.rttMs === null ? '' : ` ${s.rttMs} ms`
+    const rtt = s.rttMs === null ? '' : ` ${formatMs(s.rttMs)}`
     const via = (s.transportReason === 'udp' ? 'udp' : `${s.transport} (${s.transportReason})`) +
       (s.ednsFallback ? ' without EDNS (the server rejected EDNS)' : '') +
-      (s.ignored && s.kind !== 'timeout' ? chalk.yellow(` [ignored ${s.ignored.count} packet(s): ${s.ignored.reasons.join('; ')}]`) : '')
+      (s.ignored && s.kind !== 'timeout' ? chalk.yellow(` [ignored ${count(s.ignored.count, 'packet')}: ${s.ignored.reasons.join('; ')}]`) : '')
     const purpose = s.purpose === 'ns-address' ? chalk.magenta(` [resolving NS ${s.for}]`) : s.purpose === 'prime' ? chalk.magenta(' [priming]') : s.purpose.startsWith('child') ? chalk.magenta(' [--all check]') : ''
     out.push(`${indent}${chalk.dim(String(s.index).padStart(2))} ${chalk.bold(s.zone ?? '(start)')} ${s.qname} ${s.qtype} @ ${serverText(s.server)}${purpose}`)
     out.push(`${indent}   ${via}${rtt} ${s.rcode ?? '-'}${aa} → ${colour(s.kind)}: ${s.detail}`)
@@ -48,7 +50,7 @@ export function renderTrace(j: TraceJson, opts: {verbose?: boolean} = {}): strin
   if (opts.verbose || j.steps.some((s) => s.purpose === 'child-ns')) out.push('', ...renderServers(j))
   if (j.problems.length) {
     out.push('')
-    out.push(chalk.yellow.bold(`;; ${j.problems.length} problem(s):`))
+    out.push(chalk.yellow.bold(`;; ${count(j.problems.length, 'problem')}:`))
     for (const p of j.problems) out.push(chalk.yellow(`   ⚠ [${p.code}] ${p.message}`))
   }
   if (j.dnssec) out.push('', ...renderDnssec(j.dnssec))
@@ -61,7 +63,7 @@ export function renderTrace(j: TraceJson, opts: {verbose?: boolean} = {}): strin
   } else {
     out.push(chalk.red.bold(`;; no answer: ${j.problems.at(-1)?.message ?? 'resolution failed'}`))
   }
-  out.push(chalk.dim(`;; ${j.stats.queries} queries, ${j.stats.referrals} referrals, ${j.stats.nsLookups} NS lookups, ${j.stats.cnames} CNAME/DNAME, ${j.stats.elapsedMs} ms${j.stats.limitHit ? `; stopped by the ${j.stats.limitHit} limit` : ''}`))
+  out.push(chalk.dim(`;; ${count(j.stats.queries, 'query')}, ${count(j.stats.referrals, 'referral')}, ${count(j.stats.nsLookups, 'NS lookup')}, ${j.stats.cnames} CNAME/DNAME, ${formatMs(j.stats.elapsedMs)}${j.stats.limitHit ? `; stopped by the ${j.stats.limitHit} limit` : ''}`))
   return out.join('\n') + '\n'
 }
 
@@ -77,7 +79,7 @@ export function renderServers(j: TraceJson): string[] {
   const head = ['zone', 'server', 'queries', 'RTT ms min / median / max', 'outcomes']
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
   const line = (r: string[]) => `   ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(width[i]))).join('  ')}`.trimEnd()
-  return [chalk.bold(`;; ${j.servers.length} server(s):`), chalk.dim(line(head)), ...rows.map(line)]
+  return [chalk.bold(`;; ${count(j.servers.length, 'server')}:`), chalk.dim(line(head)), ...rows.map(line)]
 }
 
 /** The resolution as a Mermaid sequence diagram (client and each server). */
@@ -191,7 +193,7 @@ export function renderComparison(c: RecursiveComparison): string {
 export function renderBulkLine(j: TraceJson): string {
   const data = j.answer?.records.filter((r) => r.type === j.type).map((r) => r.data).join(' ') ?? ''
   const auth = j.answer ? (j.answer.authoritative ? 'AA' : 'non-AA') : '-'
-  return `${j.name}\t${j.type}\t${j.answer?.rcode ?? 'ERROR'}\t${auth}\t${data}${j.problems.length ? `\t(${j.problems.length} problems)` : ''}\n`
+  return `${j.name}\t${j.type}\t${j.answer?.rcode ?? 'ERROR'}\t${auth}\t${data}${j.problems.length ? `\t(${count(j.problems.length, 'problem')})` : ''}\n`
 }
 
 /** A bulk run's progress bar (for a terminal's stderr): `[#####.....] 5/10`. */
@@ -203,5 +205,5 @@ export function renderProgress(done: number, total: number | null, width = 30): 
 
 /** The closing line of a bulk run. */
 export function renderBulkSummary(s: BulkSummary): string {
-  return `;; ${s.total} names, ${s.answered} answered, ${s.errors} failed${s.cached > 0 ? `, ${s.cached} from the answer cache` : ''}, ${s.queries} queries (${(s.queries / Math.max(1, s.total)).toFixed(2)} per name), ${s.elapsedMs} ms`
+  return `;; ${count(s.total, 'name')}, ${s.answered} answered, ${s.errors} failed${s.cached > 0 ? `, ${s.cached} from the answer cache` : ''}, ${count(s.queries, 'query')} (${(s.queries / Math.max(1, s.total)).toFixed(2)} per name), ${formatMs(s.elapsedMs)}`
 }

@@ -9,7 +9,7 @@ import {UsageError} from '../errors.js'
 import {FILE_LIMITS, readLines, type InputFile} from '../files.js'
 import type {ExpectationResult} from '../expect.js'
 import {DelegationCache} from './engine.js'
-import {traceExpectations, type TraceExpectOptions} from './expect.js'
+import {traceExpectations, traceFailure, type TraceExpectOptions} from './expect.js'
 import type {TraceJson} from './json.js'
 import {prepareTrace, runTraceJob, type TraceJobOptions} from './run.js'
 
@@ -32,6 +32,7 @@ export interface BulkSummary {
   /** Names answered from the run's answer cache. */
   cached: number
   answered: number
+  /** Names that failed: no answer, or (with --dnssec) a bogus one not expected (traceFailure). */
   errors: number
   failedExpectations: number
   queries: number
@@ -157,7 +158,7 @@ export async function runBulk(job: TraceJobOptions, opts: BulkOptions): Promise<
       const ex = traceExpectations(j, opts.expect)
       if (ex.length) j.expectations = ex
       summary.queries += j.stats.queries
-      if (j.answer && j.kind !== 'error') summary.answered++
+      if (j.answer && traceFailure(j, opts.expect) === null) summary.answered++
       else summary.errors++
       const failed = ex.filter((e) => !e.ok)
       if (failed.length) summary.failedExpectations++

@@ -13,6 +13,7 @@ import type {DnsMessage, Rr} from '../dns/message.js'
 import {ancestorAt, canonicalName, fqdn, isSubdomain, labelCount, MAX_NAME_WIRE, wireLength} from '../dns/names.js'
 import {typeName} from '../dns/types.js'
 import {classifyResponse, rrData, rrName, rrType, type Classification, type StepKind} from './classify.js'
+import {count} from '../words.js'
 
 export interface ServerRef {
   name: string | null
@@ -865,7 +866,7 @@ function failure(o: TraceOutcome, step: TraceStep): string {
   const why = o.error?.message ?? step.kind
   // The client may already say "no acceptable reply ... (3 malformed, 1 wrong ID ignored)".
   if (!step.ignored || o.error?.ignoredSummary) return why
-  return `${why}; ${step.ignored.count} packet(s) ignored (${step.ignored.reasons[0]}${step.ignored.reasons.length > 1 ? ', ...' : ''})`
+  return `${why}; ${count(step.ignored.count, 'packet')} ignored (${step.ignored.reasons[0]}${step.ignored.reasons.length > 1 ? ', ...' : ''})`
 }
 
 function serverLabel(s: ServerRef): string {
@@ -885,10 +886,11 @@ function referralDetail(child: string, ns: NsInfo[]): string {
 
 function describe(step: TraceStep, cls: Classification | null, o: TraceOutcome): string {
   switch (step.kind) {
-    case 'timeout': return `no reply (${o.error?.message ?? 'timeout'})${step.ignored ? `; ignored ${step.ignored.count} packet(s): ${step.ignored.reasons.join('; ')}` : ''}`
+    // The client's message already says "no reply from X ... in N ms": not "no reply (no reply ...)".
+    case 'timeout': return `${o.error?.message ?? 'no reply'}${step.ignored ? `; ignored ${count(step.ignored.count, 'packet')}: ${step.ignored.reasons.join('; ')}` : ''}`
     case 'error': return `error: ${o.error?.message ?? 'unknown'}`
     case 'referral': return `referral to ${fqdn(cls!.child!)}`
-    case 'answer': return `${step.aa ? 'authoritative' : 'non-authoritative'} answer: ${cls!.records!.length} record(s)`
+    case 'answer': return `${step.aa ? 'authoritative' : 'non-authoritative'} answer: ${count(cls!.records!.length, 'record')}`
     case 'cname': return `CNAME to ${fqdn(cls!.target!)}`
     case 'dname': return `DNAME: ${fqdn(step.qname)} becomes ${wireLength(cls!.target!) > MAX_NAME_WIRE ? `${cls!.target!}. (too long)` : fqdn(cls!.target!)}`
     case 'nodata': return `no ${step.qtype} records (NODATA)${cls!.soa ? '' : ', and no SOA in the authority section'}`

@@ -1,4 +1,4 @@
-/** Expectations for `dnsx trace` (and `dnsx check`'s trace checks). */
+/** Expectations for `dnsx trace` (and `dnsx check`'s trace checks), and whether a trace failed. */
 import {expectation, listOrNone, type ExpectationResult} from '../expect.js'
 import type {TraceJson} from './json.js'
 
@@ -41,4 +41,21 @@ export function traceExpectations(j: TraceJson, e: TraceExpectOptions): Expectat
     out.push(expectation('no-problems', j.problems.length === 0, 'no problems', j.problems.length ? `${j.problems.length}: ${j.problems.map((p) => p.code).join(', ')}` : 'none'))
   }
   return out
+}
+
+/**
+ * Whether a trace failed to give a usable answer: 'error' when the resolution failed, 'bogus'
+ * when (with --dnssec) the answer is bogus, which a validating resolver turns into SERVFAIL —
+ * unless the run expects it (`--expect-dnssec bogus`). A failed trace exits 3, whatever its
+ * expectations say (3 wins over 1).
+ */
+export function traceFailure(j: TraceJson, e: Pick<TraceExpectOptions, 'dnssec'>): 'error' | 'bogus' | null {
+  if (j.kind === 'error') return 'error'
+  if (j.dnssec?.status === 'bogus' && e.dnssec !== 'bogus') return 'bogus'
+  return null
+}
+
+/** The stderr line for a bogus answer (see traceFailure). */
+export function bogusLine(j: TraceJson): string {
+  return `error: DNSSEC: ${j.name} ${j.type} is bogus (${j.dnssec?.reason ?? 'validation failed'}); a validating resolver answers SERVFAIL (--expect-dnssec bogus to expect it)`
 }

@@ -90,7 +90,7 @@ describe('--watch lines', () => {
     const site: ProbeEvent = {type: 'change', target: t, atMs: 200, index: 1, from: {source: 'nsid', identity: 'fra01', siteCode: 'FRA'}, to: {source: 'nsid', identity: 'lhr01', siteCode: 'LHR'}, siteChanged: true, rttMs: 19}
     const inst: ProbeEvent = {type: 'change', target: t, atMs: 400, index: 2, from: {source: 'nsid', identity: 'fra01', siteCode: 'FRA'}, to: {source: 'nsid', identity: 'fra02', siteCode: 'FRA'}, siteChanged: false, rttMs: 12}
     expect(renderWatchEvent(first, at)).toBe('12:00:00.123  192.0.2.204  FRA "fra01" (via nsid, 12.5 ms)')
-    expect(renderWatchEvent(site, at)).toBe('12:00:00.123  192.0.2.204  site changed: FRA "fra01" -> LHR "lhr01" (probe 2, 19.0 ms)')
+    expect(renderWatchEvent(site, at)).toBe('12:00:00.123  192.0.2.204  site changed: FRA "fra01" -> LHR "lhr01" (probe 2, 19 ms)')
     expect(renderWatchEvent(inst, at)).toBeNull()
     expect(renderWatchEvent(inst, at, {verbose: true})).toContain('instance changed')
     expect(watchEventJson(site, at)).toMatchObject({event: 'change', address: '192.0.2.204', siteChanged: true, to: {identity: 'lhr01'}})

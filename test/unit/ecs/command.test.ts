@@ -140,7 +140,7 @@ describe('dnsx ecs (in-process)', () => {
     expect(bad.exitCode).toBe(1)
     const fails = bad.stderr.split('\n').filter((l) => l.startsWith('FAIL'))
     expect(fails).toEqual([
-      'FAIL answer[203.0.113.7]=192.0.2.101: expected 192.0.2.101 in every reply for 203.0.113.7, got 192.0.2.102 (1 of 1 replies without it)',
+      'FAIL answer[203.0.113.7]=192.0.2.101: expected 192.0.2.101 in every reply for 203.0.113.7, got 192.0.2.102 (1 of 1 reply without it)',
       'FAIL policy=weighted: expected weighted, got subnet-dependent',
     ])
     expect(bad.stdout).toMatch(/POLICY subnet-dependent/)

@@ -143,7 +143,7 @@ describe('dnsx race --lab', () => {
     expect(j.attempts[1]!.tlsMs).toBeGreaterThan(0)
     expect(j.tls).toMatchObject({version: 'TLSv1.3', alpn: 'http/1.1', servername: 'refused.race.test', verified: true})
     expect(j.http).toMatchObject({status: 200, httpVersion: '1.1', error: null})
-    expect(j.verdicts[0]!.message).toMatch(/^IPv6: refused, 2001:db8:ee::13 refused the connection in \d+ ms; Happy Eyeballs hid it by falling back to IPv4 after \d+ ms$/)
+    expect(j.verdicts[0]!.message).toMatch(/^IPv6: refused, 2001:db8:ee::13 refused the connection in [\d.]+ ms; Happy Eyeballs hid it by falling back to IPv4 after [\d.]+ ms$/)
   })
 
   it('https://dual.race.test/: the HTTPS record (ALPN and hints) is reported', async () => {
@@ -164,7 +164,7 @@ describe('dnsx race --lab', () => {
       ['2001:db8:ee::21', 'connected'],
     ])
     expect(j.attempts[1]!.trigger).toBe('previous-failed')
-    expect(j.verdicts[0]!.message).toMatch(/^IPv6: ok, 2001:db8:ee::21 connected in \d+ ms \(after 1 failed attempt\)$/)
+    expect(j.verdicts[0]!.message).toMatch(/^IPv6: ok, 2001:db8:ee::21 connected in [\d.]+ ms \(after 1 failed attempt\)$/)
     expect(j.verdicts[1]).toMatchObject({status: 'black-holed'})
     expect(j.verdicts[1]!.message).toContain('not tried: 203.0.113.21, 203.0.113.22')
   })

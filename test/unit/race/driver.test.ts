@@ -138,7 +138,7 @@ describe('runRace: Happy Eyeballs with a fake clock', () => {
     expect(j.probes).toEqual([{address: V6A, family: 'ipv6', startMs: 265, endMs: 1265, outcome: 'timed out'}])
     const v6 = j.verdicts.find((v) => v.family === 'ipv6')!
     expect(v6).toMatchObject({status: 'black-holed', hiddenByFallback: true, probe: {address: V6A, outcome: 'timed out', ms: 1000}})
-    expect(v6.message).toBe(`IPv6: black-holed, no answer from ${V6A} in 1.0 s (race and follow-up probe); Happy Eyeballs hid it by falling back to IPv4 after 250 ms`)
+    expect(v6.message).toBe(`IPv6: black-holed, no answer from ${V6A} in 1 s (race and follow-up probe); Happy Eyeballs hid it by falling back to IPv4 after 250 ms`)
     expect(j.verdicts.find((v) => v.family === 'ipv4')).toMatchObject({status: 'ok', connectMs: 5})
     expect(j.sorted.map((s) => [s.address, s.rule])).toEqual([
       [V6A, null],

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {type AttemptRecord, HappyEyeballs, type HappyEyeballsOptions, type Input} from '../../../src/lib/race/scheduler.js'
 import {familyVerdicts, formatVerdicts} from '../../../src/lib/race/verdict.js'
-import {formatDuration} from '../../../src/lib/clock.js'
+import {formatMs} from '../../../src/lib/clock.js'
 
 const V6A = '2001:db8::a'
 const V6B = '2001:db8::b'
@@ -73,7 +73,7 @@ describe('familyVerdicts', () => {
       result: {kind: 'done', winner: {id: 2, address: V4A}, reason: 'connected'},
     })
     expect(formatVerdicts(verdicts)).toBe(
-      'IPv6: black-holed, no answer in 2.0 s; Happy Eyeballs hid it by falling back to IPv4 after 250 ms\n' +
+      'IPv6: black-holed, no answer in 2 s; Happy Eyeballs hid it by falling back to IPv4 after 250 ms\n' +
         'IPv4: ok, 192.0.2.1 connected in 20 ms',
     )
   })
@@ -91,7 +91,7 @@ describe('familyVerdicts', () => {
     )
     expect(race.result).toMatchObject({reason: 'timeout'})
     const [v6, v4] = familyVerdicts(race)
-    expect(v6).toMatchObject({status: 'black-holed', message: 'IPv6: black-holed, no answer in 2.0 s', hiddenByFallback: false})
+    expect(v6).toMatchObject({status: 'black-holed', message: 'IPv6: black-holed, no answer in 2 s', hiddenByFallback: false})
     expect(v4).toMatchObject({status: 'refused', message: 'IPv4: refused, 192.0.2.1 refused the connection in 12 ms'})
   })
 
@@ -192,12 +192,24 @@ describe('familyVerdicts', () => {
   })
 })
 
-describe('formatDuration', () => {
-  it('uses ms below a second and one decimal of seconds above', () => {
-    expect(formatDuration(0)).toBe('0 ms')
-    expect(formatDuration(249.6)).toBe('250 ms')
-    expect(formatDuration(999)).toBe('999 ms')
-    expect(formatDuration(1000)).toBe('1.0 s')
-    expect(formatDuration(2049)).toBe('2.0 s')
+describe('formatMs: every duration dnsx prints', () => {
+  it('keeps at most three significant digits without trailing zeros, and rounds into the next unit at its bound', () => {
+    expect(formatMs(0)).toBe('0 ms')
+    expect(formatMs(0.4123)).toBe('0.412 ms')
+    expect(formatMs(4.214)).toBe('4.21 ms')
+    expect(formatMs(4.2)).toBe('4.2 ms')
+    expect(formatMs(9.996)).toBe('10 ms')
+    expect(formatMs(12.34)).toBe('12.3 ms')
+    expect(formatMs(30)).toBe('30 ms')
+    expect(formatMs(99.96)).toBe('100 ms')
+    expect(formatMs(249.6)).toBe('250 ms')
+    expect(formatMs(999.4)).toBe('999 ms')
+    expect(formatMs(999.6)).toBe('1 s')
+    expect(formatMs(2049)).toBe('2.05 s')
+    expect(formatMs(2100)).toBe('2.1 s')
+    expect(formatMs(12_345)).toBe('12.3 s')
+    expect(formatMs(125_000)).toBe('125 s')
+    expect(formatMs(null)).toBe('-')
+    expect(formatMs(Number.NaN)).toBe('-')
   })
 })
