@@ -48,7 +48,7 @@ function heading(r: AnycastReport): string {
   const probes = s.count === null ? 'probing until stopped' : `${s.count} probe${s.count === 1 ? '' : 's'} each`
   const what = `NSID${s.chaos ? ' + CHAOS' : ''} over ${s.transport.toUpperCase()}`
   const from = r.from ? `, from ${r.from.label}` : ''
-  return chalk.dim(`;; anycast-probe: ${n} address${n === 1 ? '' : 'es'}, ${probes} every ${s.intervalMs} ms (${what})${from}`)
+  return chalk.dim(`;; anycast-probe: ${count(n, 'address')}, ${probes} every ${formatMs(s.intervalMs)} (${what})${from}`)
 }
 
 function identityLines(t: TargetResult): string[] {

@@ -4,6 +4,7 @@
  */
 import chalk from 'chalk'
 import type {QueryResult, RecordJson} from '../query.js'
+import {formatMs} from '../clock.js'
 import {count} from '../words.js'
 
 function section(title: string, records: RecordJson[]): string[] {
@@ -64,7 +65,7 @@ export function renderQuery(r: QueryResult): string {
   lines.push('')
   lines.push(...section('ANSWER', r.answers), ...section('AUTHORITY', r.authority), ...section('ADDITIONAL', r.additional))
   const via = r.transportReason === 'udp' ? 'udp' : `${r.transport} (${r.transportReason})`
-  lines.push(chalk.dim(`;; Query time: ${r.rttMs} ms over ${via}${r.ednsFallback ? ', without EDNS after the server rejected it' : ''}`))
+  lines.push(chalk.dim(`;; Query time: ${formatMs(r.rttMs)} over ${via}${r.ednsFallback ? ', without EDNS after the server rejected it' : ''}`))
   const after = [r.bytes.truncatedUdp !== null ? `after a truncated ${r.bytes.truncatedUdp}-byte UDP reply` : '', r.ednsFallback ? 'after an EDNS fallback' : ''].filter(Boolean).join(', ')
   lines.push(chalk.dim(`;; SERVER: ${q.server.address}#${q.server.port}; ${r.bytes.sent} bytes sent, ${r.bytes.received} received${after ? ` (${after})` : ''}; retries: ${r.retries}`))
   if (r.ignored.count > 0) lines.push(chalk.yellow(`;; ignored ${count(r.ignored.count, 'packet')}: ${[...new Set(r.ignored.reasons)].join('; ')}`))

@@ -101,7 +101,7 @@ export function renderMermaid(j: TraceJson): string {
     const id = pid(s.server)
     body.push(`    C->>${id}: ${mermaidText(`${s.qname} ${s.qtype}`)}`)
     const arrow = s.kind === 'timeout' ? '--x' : '-->>'
-    const rtt = s.rttMs === null ? '' : ` (${s.rttMs} ms)`
+    const rtt = s.rttMs === null ? '' : ` (${formatMs(s.rttMs)})`
     body.push(`    ${id}${arrow}C: ${mermaidText(`${s.kind}${s.aa ? ' AA' : ''}: ${s.detail}${rtt}`)}`)
   }
   if (j.answer) body.push(`    Note over C: ${mermaidText(`${j.answer.rcode} ${j.answer.authoritative ? 'authoritative' : 'non-authoritative'}: ${j.answer.records.map((r) => r.data).join(', ') || 'no records'}`)}`)
