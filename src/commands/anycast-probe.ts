@@ -5,7 +5,8 @@ import {DnsxCommand} from '../lib/cli/base.js'
 import {createContext} from '../lib/context.js'
 import {validatePort} from '../lib/dns/endpoint.js'
 import {authorityFlags} from '../lib/cli/flags.js'
-import {systemClock} from '../lib/clock.js'
+import {formatMs, systemClock} from '../lib/clock.js'
+import {count as countOf} from '../lib/words.js'
 import {UsageError} from '../lib/errors.js'
 import {parseFrom, type FromPoint} from '../lib/anycast/physics.js'
 import type {ProbeEvent} from '../lib/anycast/model.js'
@@ -31,7 +32,7 @@ answering for 1.1.1.1, NSID and CHAOS disagreeing) are printed as warnings.`
   static override examples = [
     '<%= config.bin %> anycast-probe 1.1.1.1 8.8.8.8 9.9.9.9',
     '<%= config.bin %> anycast-probe --roots --from AMS',
-    '<%= config.bin %> anycast-probe --zone example.com --count 10 --verbose',
+    '<%= config.bin %> anycast-probe --zone example.test --count 10 --verbose --lab',
     '<%= config.bin %> anycast-probe k.root-servers.net --from 52.37,4.90 --expect-site AMS --expect-plausible',
     '<%= config.bin %> anycast-probe 1.1.1.1 --watch --watch-duration 10m',
   ]
@@ -128,7 +129,7 @@ answering for 1.1.1.1, NSID and CHAOS disagreeing) are printed as warnings.`
       if (watch) {
         if (!json) {
           renderWatch = (await import('../lib/render/anycast.js')).renderWatchEvent
-          this.out(`;; watching ${targets.length} address${targets.length === 1 ? '' : 'es'} every ${flags.interval} ms for ${Math.round(watchMs / 1000)} s (Ctrl-C to stop and summarise)`)
+          this.out(`;; watching ${countOf(targets.length, 'address')} every ${formatMs(flags.interval)} for ${formatMs(watchMs)} (Ctrl-C to stop and summarise)`)
         }
         process.on('SIGINT', onSigint)
       }

@@ -23,7 +23,7 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
   static override examples = [
     '<%= config.bin %> query www.example.test --lab',
     '<%= config.bin %> query example.test SOA @192.0.2.1 --norecurse --lab',
-    '<%= config.bin %> query hostname.bind TXT CH @198.51.100.53 --lab',
+    '<%= config.bin %> query hostname.bind TXT CH @192.0.2.201 --lab',
     '<%= config.bin %> query geo.test A --subnet 198.51.100.0/24 --nsid --lab --json',
     '<%= config.bin %> query www.example.test @192.0.2.20 --norecurse --lab --expect-authoritative --expect-answer 192.0.2.80',
   ]

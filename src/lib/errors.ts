@@ -33,7 +33,7 @@ export type UsageCode =
   | 'bad-address' | 'bad-subnet' | 'bad-target' | 'bad-resolve' | 'bad-cacert' | 'bad-header' | 'bad-duration'
   | 'bad-expectation' | 'bad-file' | 'bad-root-hints' | 'bad-trust-anchor' | 'bad-zone-file' | 'bad-check-file'
   | 'bad-junit' | 'bad-site' | 'bad-from' | 'bad-lab-site' | 'bad-latency-scale' | 'bad-time' | 'bad-option'
-  | 'bad-route53' | 'bad-atlas'
+  | 'bad-route53' | 'bad-atlas' | 'bad-shell'
   | 'ecs-limits' | 'ecs-no-server' | 'ecs-no-subnet' | 'ecs-country' | 'ecs-preset' | 'ecs-family'
   | 'ecs-expect' | 'ecs-too-many-queries'
   | 'no-target' | 'no-resolver' | 'not-isolated' | 'configure-lo' | 'virtual-addresses' | 'write-hints'

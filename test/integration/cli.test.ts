@@ -22,7 +22,7 @@ const BAD_INPUTS: [string, string[], RegExp][] = [
   ['--format svg', ['trace', 'x.test', '--format', 'svg'], /--format "svg": expected one of text, mermaid, json$/],
   ['@300.1.1.1', ['query', 'x.test', '@300.1.1.1'], /server "300\.1\.1\.1" is not a valid IP address$/],
   ['an unknown type', ['query', 'x.test', 'BOGUSTYPE'], /unknown record type/],
-  ['an unknown command', ['frobnicate'], /command frobnicate not found/],
+  ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],
   ['a bad trace name', ['trace', 'a..b'], /empty label/],
 ]
 

@@ -27,6 +27,7 @@ import {readFileSync} from 'node:fs'
 import {FILE_LIMITS, readTextInput} from '../files.js'
 import {UsageError} from '../errors.js'
 import {parseExpectedRcode} from '../expect.js'
+import {closest} from '../words.js'
 import {shippedFile} from '../paths.js'
 import {commonjs} from '../modules.js'
 
@@ -230,23 +231,6 @@ interface Problem {
   /** For two problems at one field, the lower wins (a narrower type list is more specific). */
   rank?: number
   kind?: 'missing' | 'unknown'
-}
-
-/** The one candidate within two edits of `word`, if exactly one is. */
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  const near = candidates.filter((c) => editDistance(c.toLowerCase(), word.toLowerCase()) <= 2)
-  return near.length === 1 ? near[0] : undefined
-}
-
-/** Levenshtein distance, for "did you mean". */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({length: b.length + 1}, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i]
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    prev = cur
-  }
-  return prev[b.length]
 }
 
 /** One ajv error as a problem at a path, in words; null for errors that only repeat others. */

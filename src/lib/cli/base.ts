@@ -10,6 +10,7 @@ import chalk from 'chalk'
 import {DnsxError, EXIT, oneLine} from '../errors.js'
 import {EXIT_CODES_HELP} from './exit-codes.js'
 import {failLine, type ExpectationResult} from '../expect.js'
+import {flagSpellings, nearestFlag} from './discovery.js'
 
 /** Flags shared by every command (documented once, meaning the same everywhere). */
 export const commonFlags = {
@@ -41,6 +42,12 @@ export abstract class DnsxCommand extends Command {
     await super.init()
   }
 
+  /** An unknown-flag message with the nearest of this command's flags, if one is close. */
+  private withFlagHint(message: string): string {
+    const ctor = this.ctor as unknown as {flags?: Record<string, {char?: string, allowNo?: boolean}>, baseFlags?: Record<string, {char?: string, allowNo?: boolean}>}
+    return flagHint(message, {...ctor.baseFlags, ...ctor.flags})
+  }
+
   /** Write a diagnostic to stderr (never stdout, so --json stays one document). */
   protected note(message: string): void {
     process.stderr.write(message + '\n')
@@ -68,7 +75,9 @@ export abstract class DnsxCommand extends Command {
    * 3 for network failures), never oclif's default.
    */
   override async catch(err: any): Promise<any> {
-    const {code, message, exit} = describeError(err)
+    const described = describeError(err)
+    const {code, exit} = described
+    const message = this.withFlagHint(described.message)
     process.exitCode = exit
     // A parse error leaves `parsed` false, and oclif would then warn (outside
     // production) that the command forgot to parse: not true, and not one line.
@@ -80,6 +89,18 @@ export abstract class DnsxCommand extends Command {
     }
     if (process.env.DNSX_DEBUG && err?.stack) process.stderr.write(String(err.stack) + '\n')
   }
+}
+
+/**
+ * "unknown flag --norecurs (see --help)" → "unknown flag --norecurs; did you mean --norecurse?
+ * (see --help)", from this command's flags.
+ */
+export function flagHint(message: string, flags: Record<string, {char?: string, allowNo?: boolean}>): string {
+  const m = /^unknown flag (\S+)( \(see --help\))?$/.exec(message)
+  if (!m) return message
+  const spellings = flagSpellings([...Object.entries(flags).map(([name, f]) => ({name, char: f.char, allowNo: f.allowNo})), {name: 'json'}, {name: 'help'}])
+  const near = nearestFlag(m[1]!, spellings)
+  return near ? `unknown flag ${m[1]}; did you mean ${near}?${m[2] ?? ''}` : message
 }
 
 /** Map any thrown value to {code, message, exit}. */
