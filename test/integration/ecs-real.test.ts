@@ -154,7 +154,7 @@ describe.skipIf(!avail.ok)('dnsx ecs (real servers)', () => {
     expect(r.code).toBe(1)
     const fails = r.stderr.split('\n').filter((l) => l.startsWith('FAIL'))
     expect(fails).toEqual([
-      'FAIL answer[203.0.113.0/24]=192.0.2.101: expected 192.0.2.101 in every reply for 203.0.113.0/24, got 192.0.2.102 (1 of 1 replies without it)',
+      'FAIL answer[203.0.113.0/24]=192.0.2.101: expected 192.0.2.101 in every reply for 203.0.113.0/24, got 192.0.2.102 (1 of 1 reply without it)',
       'FAIL policy=weighted: expected weighted, got subnet-dependent',
     ])
     const ok = await ecs(E.ecs.name, '--expect-answer', '198.51.100.0/24=192.0.2.101', '--expect-policy', 'subnet-dependent', '--qps', '200')

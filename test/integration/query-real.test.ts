@@ -59,6 +59,22 @@ describe.skipIf(!avail.ok)('dnsx query against Knot, NSD and BIND', () => {
     })
   })
 
+  it('counts each section as dig does (the OPT record is one of ADDITIONAL): referrals with glue, answers', async () => {
+    const counts = (text: string) => /QUERY: (\d+), ANSWER: (\d+), AUTHORITY: (\d+), ADDITIONAL: (\d+)/.exec(text)?.slice(1).join(' ')
+    const cases = [
+      [E.roots[0].address, E.example.zone, 'NS'],
+      [E.tld.servers[0].addresses[0], `www.${E.example.zone}`, 'A'],
+      [E.example.servers[0].addresses[0], `www.${E.example.zone}`, 'A'],
+      [E.example.servers[1].addresses[0], E.example.zone, 'SOA'],
+    ]
+    for (const [server, name, type] of cases) {
+      const ours = await world.exec([process.execPath, BIN, 'query', name, type, `@${server}`, '--norecurse'], {cwd: ROOT, timeoutMs: 15_000})
+      const dig = await world.exec(['dig', `@${server}`, '+norecurse', name, type])
+      expect(counts(dig.stdout), `dig @${server} ${name} ${type}`).toMatch(/^1 \d+ \d+ \d+$/)
+      expect(counts(ours.stdout), `dnsx query ${name} ${type} @${server}`).toBe(counts(dig.stdout))
+    }
+  })
+
   it('answers CHAOS hostname.bind / id.server: Knot, NSD and BIND', async () => {
     const cases = [
       {server: E.roots[0].address, q: 'hostname.bind', want: E.roots[0].identity},

@@ -9,6 +9,8 @@
  * Internally a name is a list of labels, each a string of octets (a Buffer). Comparisons fold
  * ASCII case only (RFC 4343); canonical order and wire forms follow RFC 4034 §6.
  */
+import {domainToASCII, domainToUnicode} from 'node:url'
+
 import {DataError, escapeControls, UsageError} from '../errors.js'
 
 export const MAX_LABEL = 63
@@ -292,6 +294,7 @@ export function validateName(input: string, what = 'name'): string {
   if (CONTROL.test(text)) throw new UsageError(`${what} "${printable(text)}" contains a control character; write it as \\DDD if it is really part of the name`, 'bad-name')
   if (/\s/.test(text)) throw new UsageError(`${what} "${printable(text)}" contains white space`, 'bad-name')
   if (text === '.') return ''
+  if (NON_ASCII.test(text)) return validateName(idnToAscii(text, what), what)
   if (PLAIN.test(text)) {
     // The common case (letters, digits, hyphens): already its own normal form when well formed.
     const n = text.endsWith('.') ? text.slice(0, -1) : text
@@ -310,6 +313,29 @@ export function validateName(input: string, what = 'name'): string {
   const wire = ls.reduce((n, l) => n + 1 + l.length, 1)
   if (wire > MAX_NAME_WIRE) throw new UsageError(`${what} is ${wire} octets in wire form; a name may have at most ${MAX_NAME_WIRE}`, 'bad-name')
   return formatLabels(ls)
+}
+
+const NON_ASCII = /[^\u0000-\u007f]/
+
+/**
+ * A name typed in Unicode ("café.example") as DNS carries it ("xn--caf-dma.example"): UTS 46
+ * processing, non-transitional as IDNA 2008 has it ("faß.de" keeps its ß), through Node's ICU
+ * (url.domainToASCII). A name UTS 46 refuses is a usage error.
+ */
+export function idnToAscii(text: string, what = 'name'): string {
+  const ascii = domainToASCII(text)
+  if (ascii === '') throw new UsageError(`${what} "${printable(text)}" is not a valid internationalized domain name (UTS 46 / IDNA 2008)`, 'bad-name')
+  return ascii
+}
+
+/**
+ * The Unicode form of a name with A-labels ("xn--caf-dma.example." → "café.example."), to show
+ * beside the form sent; null when it has none or they do not decode.
+ */
+export function unicodeName(name: string): string | null {
+  if (!/(^|\.)xn--/i.test(name)) return null
+  const u = domainToUnicode(name)
+  return u && u !== name && u.toLowerCase() !== name.toLowerCase() ? u : null
 }
 
 /** A name as messages show it: lower-cased normal form, with the root written `.`. */

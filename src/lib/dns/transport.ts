@@ -182,6 +182,13 @@ function familyOf(address: string): 4 | 6 {
   return net.isIP(address) === 6 ? 6 : 4
 }
 
+/** A UDP failure in words; "connection refused" is the server's host saying nothing listens there. */
+function udpError(err: NodeJS.ErrnoException, server: Endpoint): TransportError {
+  const code = errorCode(err)
+  if (code === 'refused') return new TransportError(code, `${server.address} port ${server.port}: connection refused (ICMP port unreachable: nothing listens there)`)
+  return new TransportError(code, `UDP to ${server.address}: ${err.message}`)
+}
+
 function errorCode(err: NodeJS.ErrnoException): string {
   switch (err.code) {
     case 'ECONNREFUSED': return 'refused'
@@ -197,9 +204,9 @@ function errorCode(err: NodeJS.ErrnoException): string {
 }
 
 /**
- * Real sockets. UDP: a new socket (so a fresh OS-randomised source port) per
- * query; every datagram is offered to `accept` until one is accepted or the
- * deadline passes. TCP: 2-byte length framing, robust to split and coalesced
+ * Real sockets. UDP: a pooled socket on an OS-randomised source port, connected to the server
+ * for one query (an ICMP port unreachable fails it at once); every datagram is offered to
+ * `accept` until one is accepted or the deadline passes. TCP: 2-byte length framing, robust to split and coalesced
  * reads, bounded message size.
  */
 export class NodeTransport implements DnsTransport {
@@ -241,19 +248,27 @@ export class NodeTransport implements DnsTransport {
       let settled = false
       const localPort = lease.port
       let timer: NodeJS.Timeout | undefined
+      let connected = false
       const finish = (r: UdpResult) => {
         if (settled) return
         settled = true
         if (timer) clearTimeout(timer)
         sock.off('error', onError)
         sock.off('message', onMessage)
+        if (connected) {
+          try {
+            sock.disconnect()
+          } catch {
+            // already closed
+          }
+        }
         // Only a socket whose query ended with its reply is used again: after a timeout or an
         // error a late datagram may still come, and it must not meet another query.
         this.pool.release(lease, r.kind === 'reply')
         resolve(r)
       }
       const onError = (err: NodeJS.ErrnoException) => {
-        finish({kind: 'error', error: new TransportError(errorCode(err), `UDP to ${req.server.address}: ${err.message}`), ignored, bytesSent: 0})
+        finish({kind: 'error', error: udpError(err, req.server), ignored, bytesSent: connected ? req.wire.length : 0})
       }
       const onMessage = (data: Buffer, rinfo: dgram.RemoteInfo) => {
         if (settled) return
@@ -277,10 +292,18 @@ export class NodeTransport implements DnsTransport {
       const remaining = req.deadline - this.clock.now()
       if (remaining <= 0) return finish({kind: 'timeout', ignored, bytesSent: 0, localPort})
       timer = setTimeout(() => finish({kind: 'timeout', ignored, bytesSent: req.wire.length, localPort}), remaining)
-      sock.send(req.wire, target.port, target.address, (err) => {
-        if (err) finish({kind: 'error', error: new TransportError(errorCode(err as NodeJS.ErrnoException), `UDP to ${req.server.address}: ${err.message}`), ignored, bytesSent: 0})
+      // Connected, as dig and Unbound do it: the kernel then hands this socket only datagrams from
+      // the server's address and port, and reports an ICMP port unreachable as ECONNREFUSED at
+      // once, where an unconnected socket would wait out the timeout.
+      // A connect that fails (no route, no such family) comes as an 'error' event: onError.
+      sock.connect(target.port, target.address, () => {
+        if (settled) return
+        connected = true
+        sock.send(req.wire, (e) => {
+          if (e) finish({kind: 'error', error: udpError(e as NodeJS.ErrnoException, req.server), ignored, bytesSent: 0})
+        })
       })
-    }), (err: NodeJS.ErrnoException) => ({kind: 'error' as const, error: new TransportError(errorCode(err), `UDP to ${req.server.address}: ${err.message}`), ignored: [], bytesSent: 0}))
+    }), (err: NodeJS.ErrnoException) => ({kind: 'error' as const, error: udpError(err, req.server), ignored: [], bytesSent: 0}))
   }
 
   /** Closes the idle sockets of the pool (sockets in use close when their query ends). */

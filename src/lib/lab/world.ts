@@ -315,6 +315,8 @@ const EXAMPLE = zone('example.test', 'example.test', [
   '*.wild TXT "synthesized from *.wild.example.test"',
   '_sip._udp SRV 0 5 5060 sip',
   host('sip', '192.0.2.85'),
+  '; café.example.test, as DNS carries it (an A-label, RFC 5891)',
+  'xn--caf-dma A 192.0.2.150',
 ])
 
 const GLUELESS = zone('glueless.test', 'glueless.test', [
@@ -573,6 +575,7 @@ const NAMES: WorldName[] = [
   {name: 'shop.example.test', type: 'A', demonstrates: 'CNAME into another zone (cdn.other.test)'},
   {name: 'chain.example.test', type: 'A', demonstrates: 'a CNAME chain of three'},
   {name: 'loop1.example.test', type: 'A', demonstrates: 'a CNAME loop'},
+  {name: 'café.example.test', type: 'A', demonstrates: 'an internationalized name, sent as xn--caf-dma (UTS 46)'},
   {name: 'www.legacy.example.test', type: 'A', demonstrates: 'DNAME: a synthesized CNAME to www.example.test'},
   {name: 'anything.wild.example.test', type: 'A', demonstrates: 'a wildcard answer'},
   {name: 'big.example.test', type: 'TXT', demonstrates: 'a 1.5 KB TXT RRset: truncated over UDP, whole over TCP'},

@@ -6,6 +6,7 @@ import chalk from 'chalk'
 import type {QueryResult, RecordJson} from '../query.js'
 import {formatMs} from '../clock.js'
 import {count} from '../words.js'
+import {unicodeName} from '../dns/names.js'
 
 function section(title: string, records: RecordJson[]): string[] {
   if (records.length === 0) return []
@@ -27,7 +28,7 @@ export function renderQuery(r: QueryResult): string {
   const lines: string[] = []
   const q = r.query
   const server = q.server.input ? `${q.server.input} (${q.server.address})` : q.server.address
-  lines.push(chalk.dim(`;; dnsx query ${q.name} ${q.class} ${q.type} @${server} port ${q.server.port}`))
+  lines.push(chalk.dim(`;; dnsx query ${q.name}${unicodeName(q.name) ? ` (${unicodeName(q.name)})` : ''} ${q.class} ${q.type} @${server} port ${q.server.port}`))
   if (r.status === 'error' || !r.flags) {
     lines.push(chalk.red(`;; no answer: ${r.error?.message ?? 'unknown error'}`))
     for (const n of r.notes) lines.push(chalk.yellow(`;; note: ${n}`))
@@ -37,7 +38,8 @@ export function renderQuery(r: QueryResult): string {
   const aa = r.authoritative ? chalk.green.bold('authoritative answer') : chalk.yellow('non-authoritative answer')
   lines.push(`;; status: ${rcode}, id: ${r.id}, ${aa}`)
   const flags = Object.entries(r.flags).filter(([k, v]) => v && k !== 'z').map(([k]) => (k === 'aa' ? chalk.green.bold(k) : k))
-  lines.push(`;; flags: ${flags.join(' ')}; QUERY: 1, ANSWER: ${r.answers.length}, AUTHORITY: ${r.authority.length}, ADDITIONAL: ${r.additional.length}`)
+  // The header's counts, as dig prints them: the OPT record is one of the additional records.
+  lines.push(`;; flags: ${flags.join(' ')}; QUERY: 1, ANSWER: ${r.answers.length}, AUTHORITY: ${r.authority.length}, ADDITIONAL: ${r.additional.length + (r.edns ? 1 : 0)}`)
   if (r.edns) {
     const e = r.edns
     lines.push('')

@@ -6,10 +6,17 @@
 import chalk from 'chalk'
 import {formatMs} from '../clock.js'
 import {count} from '../words.js'
+import {unicodeName} from '../dns/names.js'
 import type {RecursiveComparison} from '../trace/compare.js'
 import type {DnssecReport} from '../trace/dnssec.js'
 import type {BulkSummary} from '../trace/bulk.js'
 import type {TraceJson} from '../trace/json.js'
+
+/** " (café.example.)" after a name sent as A-labels. */
+const idn = (name: string): string => {
+  const u = unicodeName(name)
+  return u ? chalk.dim(` (${u})`) : ''
+}
 
 const KIND_COLOUR: Record<string, (s: string) => string> = {
   referral: chalk.blue,
@@ -30,7 +37,7 @@ function serverText(s: {name: string | null, address: string}): string {
 /** Human rendering: one block per step, problems as warnings, a final line. */
 export function renderTrace(j: TraceJson, opts: {verbose?: boolean} = {}): string {
   const out: string[] = []
-  out.push(chalk.bold(`;; dnsx trace ${j.name} ${j.type}`))
+  out.push(chalk.bold(`;; dnsx trace ${j.name} ${j.type}`) + idn(j.name))
   for (const s of j.steps) {
     const indent = '    '.repeat(s.depth)
     const colour = KIND_COLOUR[s.kind] ?? ((x: string) => x)

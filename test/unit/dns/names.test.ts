@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {fqdn, isSubdomain, nameEquals, parentName, validateName, wireLength} from '../../../src/lib/dns/names.js'
+import {fqdn, isSubdomain, nameEquals, parentName, unicodeName, validateName, wireLength} from '../../../src/lib/dns/names.js'
+import {UsageError} from '../../../src/lib/errors.js'
 
 describe('names (RFC 1035 §2.3.4)', () => {
   it('accepts a 63-octet label and a 255-octet name', () => {
@@ -39,5 +40,28 @@ describe('names (RFC 1035 §2.3.4)', () => {
     expect(parentName('example.test')).toBe('test')
     expect(parentName('test')).toBe('')
     expect(parentName('')).toBeNull()
+  })
+})
+
+describe('internationalized names (UTS 46, non-transitional as IDNA 2008)', () => {
+  it('a name typed in Unicode is sent as A-labels; ASCII names are left as they are', () => {
+    expect(validateName('café.example')).toBe('xn--caf-dma.example')
+    expect(validateName('Bücher.DE.')).toBe('xn--bcher-kva.de')
+    // Non-transitional: ß is kept (IDNA 2008), not mapped to "ss" (IDNA 2003).
+    expect(validateName('faß.de')).toBe('xn--fa-hia.de')
+    expect(validateName('日本語.jp')).toBe('xn--wgv71a119e.jp')
+    expect(validateName('Www.Example.TEST')).toBe('Www.Example.TEST')
+  })
+
+  it('what UTS 46 refuses is exit 2, in one line', () => {
+    // U+0378 is unassigned: UTS 46 refuses it.
+    expect(() => validateName('x\u0378.example')).toThrow(/^name "x\u0378\.example" is not a valid internationalized domain name \(UTS 46 \/ IDNA 2008\)$/)
+    expect(() => validateName('x.\u0378.example')).toThrow(UsageError)
+  })
+
+  it('shows the Unicode form of a name with A-labels, and nothing for others', () => {
+    expect(unicodeName('xn--caf-dma.example.test.')).toBe('café.example.test.')
+    expect(unicodeName('www.example.test.')).toBeNull()
+    expect(unicodeName('xn--zz.example.')).toBeNull()
   })
 })
