@@ -9,7 +9,7 @@ import {makeQuestion} from '../lib/dns/message.js'
 import {NetworkError, UsageError} from '../lib/errors.js'
 import {parseExpectedRcode, type ExpectationResult} from '../lib/expect.js'
 import {queryExpectations, type QueryExpectOptions} from '../lib/query-expect.js'
-import {queryEndpoint, runQuery, type QueryResult} from '../lib/query.js'
+import {queryEndpoint, runDefaultQuery, runQuery, type QueryResult} from '../lib/query.js'
 import {renderQuery} from '../lib/render/query.js'
 
 export default class Query extends DnsxCommand {
@@ -55,7 +55,7 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
   }
 
   async run(): Promise<QueryResult & {expectations?: ExpectationResult[]}> {
-    const {args, flags} = await this.parse(Query)
+    const {args, flags, metadata} = await this.parse(Query)
     const expect: QueryExpectOptions = {
       answer: flags['expect-answer'],
       rcode: flags['expect-rcode'] === undefined ? undefined : parseExpectedRcode(flags['expect-rcode']),
@@ -93,11 +93,8 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
     const family = flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined
     const ctx = await createContext({lab: flags.lab})
     try {
-      const {endpoint, serverInput} = await queryEndpoint(ctx, server, port, family)
-      const result = await runQuery(ctx.client, {
+      const req = {
         question,
-        server: endpoint,
-        serverInput,
         tcp: Boolean(flags.tcp),
         ignoreTc: flags['ignore-tc'],
         rd: !flags.norecurse,
@@ -107,7 +104,16 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
         edns: flags.edns,
         timeoutMs: flags.timeout,
         retries: flags.retries,
-      })
+      }
+      // Without @SERVER: every nameserver of resolv.conf in turn, as the system's stub asks them;
+      // its timeout yields to --timeout given on the command line.
+      let result
+      if (server === undefined) {
+        result = await runDefaultQuery(ctx, req, {ownTimeout: !metadata.flags.timeout?.setFromDefault, port, family})
+      } else {
+        const {endpoint, serverInput} = await queryEndpoint(ctx, server, port, family)
+        result = await runQuery(ctx.client, {...req, server: endpoint, serverInput})
+      }
       if (result.status === 'error') {
         throw new NetworkError(result.error?.message ?? 'no reply', result.error?.code === 'unmapped' ? 'unmapped' : 'no-reply')
       }

@@ -64,6 +64,8 @@ export interface QueryResult extends Pick<Exchange, 'transport' | 'transportReas
   wire: {query: string, reply: string | null}
   notes: string[]
   error: {code: string, message: string} | null
+  /** Without @SERVER: the system's nameservers asked before the one that answered, and why each gave nothing. */
+  passedOver?: {address: string, port: number, error: {code: string, message: string}}[]
 }
 
 /** Present a record as JSON: presentation-format data, type mnemonics. */
@@ -117,17 +119,20 @@ async function labLookup(ctx: RunContext, name: string): Promise<string[]> {
   return out
 }
 
+/** The EDNS a query asks for: none unless EDNS, NSID, ECS or DO is wanted. */
+function ednsOf(req: Pick<QueryRequest, 'edns' | 'nsid' | 'subnet' | 'dnssec'>): EdnsRequest | false {
+  if (!(req.edns || req.nsid || req.subnet || req.dnssec)) return false
+  const edns: EdnsRequest = {do: req.dnssec, nsid: req.nsid}
+  if (req.subnet) edns.ecs = {family: req.subnet.family, address: req.subnet.address, sourcePrefix: req.subnet.sourcePrefix}
+  return edns
+}
+
 export async function runQuery(client: DnsClient, req: QueryRequest): Promise<QueryResult> {
-  let edns: EdnsRequest | false = false
-  if (req.edns || req.nsid || req.subnet || req.dnssec) {
-    edns = {do: req.dnssec, nsid: req.nsid}
-    if (req.subnet) edns.ecs = {family: req.subnet.family, address: req.subnet.address, sourcePrefix: req.subnet.sourcePrefix}
-  }
   const ex = await client.exchange({
     server: req.server,
     question: req.question,
     rd: req.rd,
-    edns,
+    edns: ednsOf(req),
     tcp: req.tcp,
     timeoutMs: req.timeoutMs,
     retries: req.retries,
@@ -136,6 +141,34 @@ export async function runQuery(client: DnsClient, req: QueryRequest): Promise<Qu
   })
   if (req.ignoreTc && ex.message?.flags.tc) ex.notes.push('the reply is truncated (TC=1) and was kept as asked (--ignore-tc): sections may be incomplete')
   return toResult(req, ex)
+}
+
+/**
+ * A query without @SERVER: to the system's resolvers (every nameserver of resolv.conf, in turn,
+ * with its timeout, attempts and rotate; the lab's resolver under --lab), as its stub resolver
+ * asks them. A server that gives no reply is passed over, and said so in notes and `passedOver`.
+ * Without resolv.conf options, one round is `retries + 1` tries in all per server.
+ */
+export async function runDefaultQuery(ctx: RunContext, req: Omit<QueryRequest, 'server' | 'serverInput'>, walk: {ownTimeout: boolean, port?: number, family?: 4 | 6}): Promise<QueryResult> {
+  const {exchange, server, passedOver} = await ctx.askDefault({
+    question: req.question,
+    rd: req.rd,
+    edns: ednsOf(req),
+    tcp: req.tcp,
+    timeoutMs: req.timeoutMs,
+    ednsFallback: true,
+    tcpOnTruncation: !req.ignoreTc,
+  }, {rounds: req.retries + 1, ...walk})
+  const full: QueryRequest = {...req, server}
+  const notes = exchange.message ? passedOver.map((p) => `${p.server.address} port ${p.server.port} passed over: ${p.error.message}`) : []
+  if (req.ignoreTc && exchange.message?.flags.tc) notes.push('the reply is truncated (TC=1) and was kept as asked (--ignore-tc): sections may be incomplete')
+  exchange.notes.push(...notes)
+  const result = toResult(full, exchange)
+  if (passedOver.length > 0) result.passedOver = passedOver.map((p) => ({address: p.server.address, port: p.server.port, error: p.error}))
+  if (!exchange.message && passedOver.length > 1) {
+    result.error = {code: exchange.error?.code ?? 'no-reply', message: `no nameserver answered: ${passedOver.map((p) => p.error.message).join('; ')}`}
+  }
+  return result
 }
 
 export function toResult(req: QueryRequest, ex: Exchange): QueryResult {

@@ -75,6 +75,26 @@ describe.skipIf(!avail.ok)('dnsx query against Knot, NSD and BIND', () => {
     }
   })
 
+  it('without @SERVER asks every nameserver of resolv.conf in turn: a refusing one at once, a silent one for its timeout, then Unbound', async () => {
+    const conf = `/tmp/dnsx-resolv-${process.pid}.conf`
+    const lines = [`nameserver ${E.dead.address}`, `nameserver ${E.blackhole.address}`, `nameserver ${E.resolver}`, 'options timeout:1 attempts:1']
+    await world.exec(['sh', '-c', `printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')} > ${conf}`])
+    const r = await world.exec([process.execPath, BIN, 'query', E.www.name, '--json'], {cwd: ROOT, timeoutMs: 15_000, env: {DNSX_RESOLV_CONF: conf}})
+    expect(r.code, r.stderr).toBe(0)
+    const j = JSON.parse(r.stdout)
+    expect(validateQuery(j)).toEqual([])
+    expect(j.query.server).toEqual({address: E.resolver, port: 53})
+    expect(j.answers.length).toBeGreaterThan(0)
+    expect(j.passedOver.map((p: any) => [p.address, p.error.code])).toEqual([[E.dead.address, 'refused'], [E.blackhole.address, 'timeout']])
+    expect(j.passedOver[1].error.message).toMatch(/in 1\d{3} ms$/)
+    expect(j.notes[0]).toBe(`${E.dead.address} port 53 passed over: ${E.dead.address} port 53: connection refused (ICMP port unreachable: nothing listens there)`)
+    const text = await world.exec([process.execPath, BIN, 'query', E.www.name, '--timeout', '300'], {cwd: ROOT, timeoutMs: 15_000, env: {DNSX_RESOLV_CONF: conf}})
+    const hole = E.blackhole.address.replace(/\./g, '\\.')
+    expect(text.stdout).toMatch(new RegExp(`^;; note: ${hole} port 53 passed over: no reply from ${hole} port 53 over UDP in \\d+ ms$`, 'm'))
+    expect(text.stdout).toContain(`;; SERVER: ${E.resolver}#53`)
+    await world.exec(['rm', '-f', conf])
+  })
+
   it('answers CHAOS hostname.bind / id.server: Knot, NSD and BIND', async () => {
     const cases = [
       {server: E.roots[0].address, q: 'hostname.bind', want: E.roots[0].identity},

@@ -13,7 +13,6 @@ import type {RunContext} from '../context.js'
 import {parseServerSpec} from '../dns/endpoint.js'
 import {makeQuestion} from '../dns/message.js'
 import {canonicalName, fqdn, validateName} from '../dns/names.js'
-import type {Endpoint} from '../dns/transport.js'
 import {NetworkError, UsageError} from '../errors.js'
 import type {ProbeTarget} from './model.js'
 
@@ -162,14 +161,12 @@ export interface ContextResolverOptions {
 export function contextResolver(ctx: RunContext, opts: ContextResolverOptions): TargetResolver {
   return {
     async lookup(name, families) {
-      const resolver: Endpoint = ctx.defaultResolver()
       const types = families.map((f) => (f === 4 ? 'A' : 'AAAA'))
-      const exs = await Promise.all(
-        types.map((type) => ctx.client.exchange({server: resolver, question: makeQuestion(name, type), rd: true, timeoutMs: opts.timeoutMs, retries: 1})),
-      )
+      // Every nameserver of resolv.conf in turn, as the system's stub asks them.
+      const asked = await Promise.all(types.map((type) => ctx.askDefault({question: makeQuestion(name, type), rd: true, timeoutMs: opts.timeoutMs}, {rounds: 2})))
       const addresses: string[] = []
       const errors: string[] = []
-      exs.forEach((ex, i) => {
+      asked.forEach(({exchange: ex, server: resolver}, i) => {
         if (!ex.message) {
           errors.push(ex.error?.message ?? 'no reply')
           return
