@@ -65,6 +65,28 @@ export const STANDARD_EXPECTATIONS = {
   nodata: {name: 'a-only.example.test', a: ['192.0.2.82'], emptyType: 'AAAA'},
   /** A TXT RRset larger than 1232 bytes: truncated (TC) over UDP, whole over TCP. */
   bigTxt: {name: 'big.example.test', strings: BIG_TXT_STRINGS, rdataBytes: BIG_TXT_STRINGS.reduce((n, s) => n + 1 + s.length, 0)},
+  /** One record of each type dig decodes beyond the common ones, at types.example.test (RFC examples). */
+  types: {
+    name: 'types.example.test',
+    records: [
+      ['LOC', '52 22 23.000 N 4 53 32.000 E -2.00m 0m 10000m 10m'],
+      ['URI', '10 1 "ftp://ftp1.example.com/public"'],
+      ['CERT', 'PGP 0 0 AQIDBAUGBwgJCgsMDQ4P'],
+      ['DHCID', 'AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA='],
+      ['OPENPGPKEY', 'mQINBFVHm5sBEACTwLTf'],
+      ['SMIMEA', '3 0 1 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF'],
+      ['CSYNC', '66 3 A NS AAAA'],
+      ['EUI48', '00-00-5e-00-53-2a'],
+      ['EUI64', '00-00-5e-ef-10-00-00-2a'],
+      ['NID', '10 0014:4fff:ff20:ee64'],
+      ['L32', '10 10.1.2.0'],
+      ['L64', '10 2001:0db8:1140:1000'],
+      ['LP', '10 l64-subnet1.example.test.'],
+      ['AFSDB', '1 afs.example.test.'],
+      ['KX', '10 kx.example.test.'],
+      ['RT', '10 relay.example.test.'],
+    ] as [string, string][],
+  },
   glueless: {zone: 'glueless.test', ns: ['ns1.example.test', 'ns2.example.test'], name: 'www.glueless.test', a: ['192.0.2.90']},
   lame: {zone: 'lame.test', ns: 'ns1.lame.test', address: '203.0.113.20', rcode: 'REFUSED', serverId: 'lame-ns1', nsid: 'lame-ns1-nsd'},
   dead: {zone: 'dead.test', ns: 'ns1.dead.test', address: '203.0.113.30'},
@@ -156,6 +178,7 @@ const EXAMPLE_ZONE = zone('example.test', E.example.servers[0].name, [
   `alias IN CNAME ${E.alias.cname}.`,
   ...E.nodata.a.map((a) => addr(E.nodata.name, a)),
   `big IN TXT ${E.bigTxt.strings.map((s) => `"${s}"`).join(' ')}`,
+  ...E.types.records.map(([type, data]) => `types IN ${type} ${data}`),
 ])
 
 const GLUELESS_ZONE = zone('glueless.test', E.glueless.ns[0], [

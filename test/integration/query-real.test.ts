@@ -95,6 +95,17 @@ describe.skipIf(!avail.ok)('dnsx query against Knot, NSD and BIND', () => {
     await world.exec(['rm', '-f', conf])
   })
 
+  it('presents LOC, URI, CERT, CSYNC, EUI48 and every other type dig decodes, as dig does (BIND and Knot)', async () => {
+    for (const server of E.example.servers.map((s) => s.addresses[0]!)) {
+      for (const [type] of E.types.records) {
+        const j = await query(E.types.name, type, `@${server}`, '--norecurse')
+        const dig = await world.exec(['dig', `@${server}`, '+norecurse', '+short', '+nosplit', E.types.name, type])
+        expect(dig.stdout.trim(), `dig ${type} @${server}`).not.toBe('')
+        expect(j.answers.map((a: any) => a.data), `dnsx query ${E.types.name} ${type} @${server}`).toEqual(dig.stdout.trim().split('\n'))
+      }
+    }
+  })
+
   it('answers CHAOS hostname.bind / id.server: Knot, NSD and BIND', async () => {
     const cases = [
       {server: E.roots[0].address, q: 'hostname.bind', want: E.roots[0].identity},

@@ -333,3 +333,39 @@ describe('errors', () => {
     expect(err.reason).toMatch(pattern)
   })
 })
+
+describe('presentation of the types dig decodes beyond the common ones (RFC vectors)', () => {
+  const loc = (lat: number, lon: number, altCm: number, size: number, hp: number, vp: number) => {
+    const b = Buffer.alloc(16)
+    b[0] = 0
+    b[1] = size
+    b[2] = hp
+    b[3] = vp
+    b.writeUInt32BE(2 ** 31 + lat, 4)
+    b.writeUInt32BE(2 ** 31 + lon, 8)
+    b.writeUInt32BE(10_000_000 + altCm, 12)
+    return b
+  }
+  const fmt = (type: string, data: Buffer) => formatRecord({name: 'x.test', type, data}).split('\t')[4]
+
+  it('LOC (RFC 1876 §3 and its example): hemispheres, altitude below the ellipsoid, sizes in m and cm', () => {
+    // cambridge-net.kei.com. LOC 42 21 54 N 71 06 18 W -24m 30m
+    expect(fmt('LOC', loc((42 * 3600 + 21 * 60 + 54) * 1000, -(71 * 3600 + 6 * 60 + 18) * 1000, -2400, 0x33, 0x16, 0x13))).toBe('42 21 54.000 N 71 6 18.000 W -24.00m 30m 10000m 10m')
+    expect(fmt('LOC', loc(-(33 * 3600 + 51 * 60 + 57_500 / 1000) * 1000, (151 * 3600 + 12 * 60 + 40) * 1000, 5850, 0x50, 0x00, 0x12))).toBe('33 51 57.500 S 151 12 40.000 E 58.50m 0.05m 0.00m 1m')
+    // A version other than 0 is not LOC's format: generic data.
+    const v1 = loc(0, 0, 0, 0x12, 0x16, 0x13)
+    v1[0] = 1
+    expect(fmt('LOC', v1)).toMatch(/^\\# 16 01/)
+  })
+
+  it('URI (RFC 7553), EUI48 and EUI64 (RFC 7043), L32 (RFC 6742), ZONEMD (RFC 8976), CSYNC (RFC 7477)', () => {
+    expect(fmt('URI', Buffer.concat([Buffer.from([0, 10, 0, 1]), Buffer.from('ftp://ftp1.example.com/public')]))).toBe('10 1 "ftp://ftp1.example.com/public"')
+    expect(fmt('EUI48', Buffer.from('00005e00532a', 'hex'))).toBe('00-00-5e-00-53-2a')
+    expect(fmt('EUI64', Buffer.from('00005eef1000002a', 'hex'))).toBe('00-00-5e-ef-10-00-00-2a')
+    expect(fmt('EUI48', Buffer.from('00005e0053', 'hex'))).toBe('\\# 5 00005E0053')
+    expect(fmt('L32', Buffer.from('000a0a010200', 'hex'))).toBe('10 10.1.2.0')
+    const digest = 'a'.repeat(96)
+    expect(fmt('ZONEMD', Buffer.concat([Buffer.from('7848b78c0101', 'hex'), Buffer.from(digest, 'hex')]))).toBe(`2018031500 1 1 ${digest.toUpperCase()}`)
+    expect(fmt('CSYNC', Buffer.from('000000420003000460000008', 'hex'))).toBe('66 3 A NS AAAA')
+  })
+})

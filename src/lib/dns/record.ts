@@ -439,6 +439,8 @@ const CODECS = new Map<number, Codec>([
     w.name(d.emailbx, nameOpts(14, c))
   }}],
   [15, hostPlusName(15, 'exchange')],
+  // AFSDB (subtype, hostname), RT, KX and LP: a 16-bit number and a name.
+  ...[18, 21, 36, 107].map((c): [number, Codec] => [c, hostPlusName(c, 'target')]),
   [16, strings],
   [99, strings],
   [17, {decode: (r) => ({mbox: r.name(), txt: r.name()}), encode: (w, d: RpData, c) => {

@@ -14,7 +14,7 @@ import {isIPv4, isIPv6} from 'node:net'
 
 import ipaddr from 'ipaddr.js'
 import {DataError, UsageError} from '../errors.js'
-import {decodeRdataBytes, Reader, type Rr, type SoaData} from './record.js'
+import {decodeRdataBytes, decodeTypeBitmap, Reader, type Rr, type SoaData} from './record.js'
 import {formatLabels, fqdn, nameToWire, wireLength} from './names.js'
 import {algorithmNumber, classCode, className, packetTypeName, typeCode, typeName} from './types.js'
 
@@ -1187,7 +1187,8 @@ export function formatRdata(rr: Pick<Rr, 'type' | 'data'>): string {
         return `${formatCharacterString(d.cpu)} ${formatCharacterString(d.os)}`
       }
 
-      case 'TLSA': {
+      case 'TLSA':
+      case 'SMIMEA': {
         return `${d.usage} ${d.selector} ${d.matchingType} ${toBuffer(d.certificate).toString('hex').toUpperCase()}`
       }
 
@@ -1203,13 +1204,107 @@ export function formatRdata(rr: Pick<Rr, 'type' | 'data'>): string {
         return `${fqdn(d.mbox)} ${fqdn(d.txt)}`
       }
 
+      case 'AFSDB':
+      case 'RT':
+      case 'KX':
+      case 'LP': {
+        return `${d.preference ?? 0} ${fqdn(String(d.target))}`
+      }
+
       default: {
-        return formatGeneric(toBuffer(d))
+        return formatMoreRdata(mnemonic, toBuffer(d)) ?? formatGeneric(toBuffer(d))
       }
     }
   } catch {
     return Buffer.isBuffer(d) ? formatGeneric(d) : JSON.stringify(d)
   }
+}
+
+/** CERT types by number (RFC 4398 §2.1), as dig names them. */
+const CERT_TYPES: Record<number, string> = {1: 'PKIX', 2: 'SPKI', 3: 'PGP', 4: 'IPKIX', 5: 'ISPKI', 6: 'IPGP', 7: 'ACPKIX', 8: 'IACPKIX', 253: 'URI', 254: 'OID'}
+
+/**
+ * Presentation of the types kept as raw RDATA that dig decodes: LOC (RFC 1876), URI (RFC 7553),
+ * CERT (RFC 4398), DHCID (RFC 4701), OPENPGPKEY (RFC 7929), CSYNC (RFC 7477),
+ * ZONEMD (RFC 8976), EUI48/EUI64 (RFC 7043), NID, L32 and L64 (RFC 6742). Null when `mnemonic` is
+ * none of them or the RDATA does not fit its type (the caller prints it as RFC 3597 generic data).
+ */
+function formatMoreRdata(mnemonic: string, b: Buffer): string | null {
+  const r = new Reader(b)
+  switch (mnemonic) {
+    case 'LOC': return formatLoc(b)
+    case 'URI': {
+      const priority = r.u16()
+      const weight = r.u16()
+      return `${priority} ${weight} ${formatCharacterString(r.rest())}`
+    }
+    case 'CERT': {
+      const type = r.u16()
+      const keyTag = r.u16()
+      const algorithm = r.u8()
+      return `${CERT_TYPES[type] ?? type} ${keyTag} ${algorithm} ${r.rest().toString('base64')}`
+    }
+    case 'DHCID':
+    case 'OPENPGPKEY': return b.toString('base64')
+    case 'CSYNC': {
+      const serial = r.u32()
+      const flags = r.u16()
+      const types = formatTypeList(decodeTypeBitmap(r.rest()))
+      return types ? `${serial} ${flags} ${types}` : `${serial} ${flags}`
+    }
+    case 'ZONEMD': {
+      const serial = r.u32()
+      const scheme = r.u8()
+      const hash = r.u8()
+      return `${serial} ${scheme} ${hash} ${r.rest().toString('hex').toUpperCase()}`
+    }
+    case 'EUI48':
+    case 'EUI64': {
+      if (b.length !== (mnemonic === 'EUI48' ? 6 : 8)) return null
+      return [...b].map((x) => x.toString(16).padStart(2, '0')).join('-')
+    }
+    case 'NID':
+    case 'L64': {
+      if (b.length !== 10) return null
+      const pref = r.u16()
+      // Each group without its leading zeros, as BIND prints them ("14:4fff:ff20:ee64").
+      const groups = [0, 1, 2, 3].map(() => r.u16().toString(16))
+      return `${pref} ${groups.join(':')}`
+    }
+    case 'L32': {
+      if (b.length !== 6) return null
+      const pref = r.u16()
+      return `${pref} ${[...r.bytes(4)].join('.')}`
+    }
+    default: return null
+  }
+}
+
+/** LOC (RFC 1876 §3) as dig prints it: "52 22 23.000 N 4 53 32.000 E -2.00m 1m 10000m 10m". */
+function formatLoc(b: Buffer): string | null {
+  if (b.length !== 16 || b[0] !== 0) return null
+  // A size byte is a base (high nibble, 0-9) times ten to the low nibble, in centimetres.
+  const size = (x: number): string | null => {
+    const base = x >> 4
+    const exp = x & 0x0f
+    if (base > 9 || exp > 9) return null
+    // Whole metres from 1 m up, else centimetres ("0.00m", "0.50m"), as BIND prints them.
+    return exp >= 2 ? `${base * 10 ** (exp - 2)}m` : `0.${String(base * 10 ** exp).padStart(2, '0')}m`
+  }
+  const [s, h, v] = [size(b[1]!), size(b[2]!), size(b[3]!)]
+  if (s === null || h === null || v === null) return null
+  const angle = (raw: number, pos: string, neg: string): string => {
+    let ms = raw - 2 ** 31
+    const hemi = ms < 0 ? neg : pos
+    ms = Math.abs(ms)
+    const deg = Math.floor(ms / 3_600_000)
+    const min = Math.floor((ms % 3_600_000) / 60_000)
+    const sec = Math.floor((ms % 60_000) / 1000)
+    return `${deg} ${min} ${sec}.${String(ms % 1000).padStart(3, '0')} ${hemi}`
+  }
+  const altCm = b.readUInt32BE(12) - 10_000_000
+  const alt = `${altCm < 0 ? '-' : ''}${Math.floor(Math.abs(altCm) / 100)}.${String(Math.abs(altCm) % 100).padStart(2, '0')}m`
+  return `${angle(b.readUInt32BE(4), 'N', 'S')} ${angle(b.readUInt32BE(8), 'E', 'W')} ${alt} ${s} ${h} ${v}`
 }
 
 /**
