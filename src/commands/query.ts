@@ -4,18 +4,23 @@ import * as Flags from '@oclif/core/flags'
 import {DnsxCommand} from '../lib/cli/base.js'
 import {createContext} from '../lib/context.js'
 import {validatePort} from '../lib/dns/endpoint.js'
-import {parseSubnet, subnetNote} from '../lib/net/cidr.js'
+import {parseSubnet, reverseName, subnetNote} from '../lib/net/cidr.js'
 import {makeQuestion} from '../lib/dns/message.js'
 import {NetworkError, UsageError} from '../lib/errors.js'
 import {parseExpectedRcode, type ExpectationResult} from '../lib/expect.js'
 import {queryExpectations, type QueryExpectOptions} from '../lib/query-expect.js'
 import {queryEndpoint, runDefaultQuery, runQuery, type QueryResult} from '../lib/query.js'
-import {renderQuery} from '../lib/render/query.js'
+import {renderQuery, renderShort} from '../lib/render/query.js'
+import {fromDigArgs, DIG_OPTION_NAMES} from '../lib/cli/dig-args.js'
+import {parseType} from '../lib/dns/types.js'
 
 export default class Query extends DnsxCommand {
   static override summary = 'Send one DNS query to one server and show the whole reply (a dig for scripts).'
-  static override description = `Arguments may come in any order after NAME: a record type, a class (IN, CH, HS or CLASSnnn) and @SERVER (which may also come first, as in dig).
-Without a server, the first nameserver of /etc/resolv.conf is asked (the lab's resolver under --lab).
+  static override description = `Arguments may come in any order, as dig takes them: @SERVER, NAME, record types (several: one
+query each; numbers too, 65000 or TYPE65000) and a class (IN, CH, HS or CLASSnnn). dig's own
+options work as well: -t TYPE, -q NAME, -x ADDRESS (reverse lookup), -c CLASS, -p PORT and
+${DIG_OPTION_NAMES.join(' ')}.
+Without a server, every nameserver of /etc/resolv.conf is asked in turn, with its timeout, attempts and rotate options (the lab's resolver under --lab).
 Queries carry EDNS(0) with a 1232-byte payload by default (--no-edns sends none); --nsid, --subnet and --dnssec add their options to it.
 A reply is accepted only from the server queried, with our ID and question; others are ignored and counted.
 TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry without EDNS.`
@@ -26,17 +31,27 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
     '<%= config.bin %> query hostname.bind TXT CH @192.0.2.201 --lab',
     '<%= config.bin %> query geo.test A --subnet 198.51.100.0/24 --nsid --lab --json',
     '<%= config.bin %> query www.example.test @192.0.2.20 --norecurse --lab --expect-authoritative --expect-answer 192.0.2.80',
+    '<%= config.bin %> query @192.0.2.20 example.test SOA NS MX +norec +short --lab',
+    '<%= config.bin %> query -x 192.0.2.80 +short --lab',
   ]
 
   static override args = {
-    name: Args.string({ignoreStdin: true, description: 'Domain name to query (@SERVER may come first, as in dig).', required: true}),
+    name: Args.string({ignoreStdin: true, description: 'Domain name to query (@SERVER may come first, as in dig; or -q NAME, -x ADDRESS).'}),
     type: Args.string({ignoreStdin: true, description: 'Record type (default A), class or @SERVER.'}),
     extra: Args.string({ignoreStdin: true, description: 'Class or @SERVER.'}),
     extra2: Args.string({ignoreStdin: true, description: '@SERVER.', hidden: true}),
   }
 
+  // Any number of types after NAME, and dig's words: the positional arguments are read in run().
+  static override strict = false
+
   static override flags = {
     server: Flags.string({char: 's', description: 'Server to ask (address or name; also @SERVER).'}),
+    short: Flags.boolean({description: 'Print only the answer data, one record per line (dig +short).'}),
+    bufsize: Flags.integer({description: 'EDNS UDP payload size to advertise (dig +bufsize; default 1232).', min: 0, max: 65535}),
+    reverse: Flags.string({description: 'Reverse lookup (dig -x): the in-addr.arpa or ip6.arpa name of ADDRESS, type PTR.', helpValue: 'ADDRESS'}),
+    qtype: Flags.string({description: 'Record type (dig -t TYPE); repeatable.', multiple: true, helpValue: 'TYPE'}),
+    qname: Flags.string({description: 'Name to query (dig -q NAME).', helpValue: 'NAME'}),
     port: Flags.integer({char: 'p', description: 'Server port (default 53).'}),
     class: Flags.string({char: 'c', description: 'Query class: IN, CH, HS, ANY or CLASSnnn.', default: 'IN'}),
     tcp: Flags.boolean({description: 'Use TCP from the start.', exclusive: ['ignore-tc']}),
@@ -54,8 +69,10 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
     'expect-scope': Flags.integer({description: 'The reply\'s ECS scope prefix length must be N; needs --subnet (a scope comes back only for a subnet sent).', helpValue: 'N', min: 0, max: 128, dependsOn: ['subnet'], helpGroup: 'EXPECTATIONS'}),
   }
 
-  async run(): Promise<QueryResult & {expectations?: ExpectationResult[]}> {
-    const {args, flags, metadata} = await this.parse(Query)
+  async run(): Promise<(QueryResult & {expectations?: ExpectationResult[]}) | undefined> {
+    // dig's syntax (+norec, +short, -t MX, -x ADDR ...) as dnsx's flags, before oclif parses them.
+    this.argv = fromDigArgs(this.argv)
+    const {argv, flags, metadata} = await this.parse(Query)
     const expect: QueryExpectOptions = {
       answer: flags['expect-answer'],
       rcode: flags['expect-rcode'] === undefined ? undefined : parseExpectedRcode(flags['expect-rcode']),
@@ -63,15 +80,14 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
       nsid: flags['expect-nsid'],
       scope: flags['expect-scope'],
     }
-    // Positional arguments: @server anywhere (as dig: `dig @192.0.2.1 name`), then NAME, then
-    // type and class in any order.
-    let type = 'A'
+    // Positional arguments, in any order as dig takes them: @SERVER, NAME (the first other word,
+    // unless -q or -x gave it), then record types (several: one query each) and a class.
     let klass = flags.class
     let server = flags.server
-    let sawType = false
-    let name: string | undefined
-    for (const a of [args.name, args.type, args.extra, args.extra2]) {
-      if (a === undefined) continue
+    let name: string | undefined = flags.reverse === undefined ? flags.qname : reverseName(flags.reverse)
+    if (flags.reverse !== undefined && flags.qname !== undefined) throw new UsageError('give either -x ADDRESS or -q NAME, not both')
+    const types: string[] = (flags.qtype ?? []).map(parseType)
+    for (const a of argv as string[]) {
       if (a.startsWith('@')) {
         if (server) throw new UsageError(`two servers given (${server} and ${a})`)
         server = a.slice(1)
@@ -79,13 +95,17 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
         name = a
       } else if (/^(IN|CH|CHAOS|HS|CLASS\d+)$/i.test(a)) {
         klass = a
-      } else if (!sawType) {
-        type = a
-        sawType = true
-      } else throw new UsageError(`unexpected argument "${a}"`)
+      } else {
+        try {
+          types.push(parseType(a))
+        } catch {
+          throw new UsageError(`unexpected argument "${a}": not a record type or class (the name is ${name})`)
+        }
+      }
     }
     if (name === undefined) throw new UsageError('no name to query (give NAME as well as @SERVER)')
-    const question = makeQuestion(name, type, klass)
+    if (types.length === 0) types.push(flags.reverse === undefined ? 'A' : 'PTR')
+    const questions = types.map((type) => makeQuestion(name!, type, klass))
     const port = validatePort(flags.port)
     const subnet = flags.subnet === undefined ? null : parseSubnet(flags.subnet)
     const subnetSaid = subnet && subnetNote(subnet)
@@ -93,34 +113,39 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
     const family = flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined
     const ctx = await createContext({lab: flags.lab})
     try {
-      const req = {
-        question,
-        tcp: Boolean(flags.tcp),
-        ignoreTc: flags['ignore-tc'],
-        rd: !flags.norecurse,
-        dnssec: Boolean(flags.dnssec),
-        nsid: Boolean(flags.nsid) || expect.nsid !== undefined,
-        subnet,
-        edns: flags.edns,
-        timeoutMs: flags.timeout,
-        retries: flags.retries,
+      // One server for every type: @SERVER, or the system's resolvers asked in turn (their
+      // timeout yields to --timeout given on the command line).
+      const named = server === undefined ? undefined : await queryEndpoint(ctx, server, port, family)
+      const results: (QueryResult & {expectations?: ExpectationResult[]})[] = []
+      for (const question of questions) {
+        const req = {
+          question,
+          tcp: Boolean(flags.tcp),
+          ignoreTc: flags['ignore-tc'],
+          rd: !flags.norecurse,
+          dnssec: Boolean(flags.dnssec),
+          nsid: Boolean(flags.nsid) || expect.nsid !== undefined,
+          subnet,
+          edns: flags.edns,
+          udpPayload: flags.bufsize,
+          timeoutMs: flags.timeout,
+          retries: flags.retries,
+        }
+        const result = named
+          ? await runQuery(ctx.client, {...req, server: named.endpoint, serverInput: named.serverInput})
+          : await runDefaultQuery(ctx, req, {ownTimeout: !metadata.flags.timeout?.setFromDefault, port, family})
+        if (result.status === 'error') {
+          throw new NetworkError(result.error?.message ?? 'no reply', result.error?.code === 'unmapped' ? 'unmapped' : 'no-reply')
+        }
+        const expectations = queryExpectations(result, expect)
+        results.push(expectations.length ? {...result, expectations} : result)
+        if (!this.jsonEnabled()) this.out(flags.short ? renderShort(result) : renderQuery(result))
+        this.reportExpectations(expectations)
       }
-      // Without @SERVER: every nameserver of resolv.conf in turn, as the system's stub asks them;
-      // its timeout yields to --timeout given on the command line.
-      let result
-      if (server === undefined) {
-        result = await runDefaultQuery(ctx, req, {ownTimeout: !metadata.flags.timeout?.setFromDefault, port, family})
-      } else {
-        const {endpoint, serverInput} = await queryEndpoint(ctx, server, port, family)
-        result = await runQuery(ctx.client, {...req, server: endpoint, serverInput})
-      }
-      if (result.status === 'error') {
-        throw new NetworkError(result.error?.message ?? 'no reply', result.error?.code === 'unmapped' ? 'unmapped' : 'no-reply')
-      }
-      const expectations = queryExpectations(result, expect)
-      if (!this.jsonEnabled()) this.out(renderQuery(result))
-      this.reportExpectations(expectations)
-      return expectations.length ? {...result, expectations} : result
+      // Several types under --json: one document per line, as trace --file writes them.
+      if (results.length === 1) return results[0]
+      if (this.jsonEnabled()) process.stdout.write(results.map((r) => JSON.stringify(r)).join('\n') + '\n')
+      return undefined
     } finally {
       await ctx.close()
     }

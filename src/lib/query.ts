@@ -26,6 +26,8 @@ export interface QueryRequest {
   nsid: boolean
   subnet: ParsedSubnet | null
   edns: boolean
+  /** EDNS UDP payload size to advertise (default 1232). */
+  udpPayload?: number
   timeoutMs: number
   retries: number
 }
@@ -120,9 +122,9 @@ async function labLookup(ctx: RunContext, name: string): Promise<string[]> {
 }
 
 /** The EDNS a query asks for: none unless EDNS, NSID, ECS or DO is wanted. */
-function ednsOf(req: Pick<QueryRequest, 'edns' | 'nsid' | 'subnet' | 'dnssec'>): EdnsRequest | false {
+function ednsOf(req: Pick<QueryRequest, 'edns' | 'nsid' | 'subnet' | 'dnssec' | 'udpPayload'>): EdnsRequest | false {
   if (!(req.edns || req.nsid || req.subnet || req.dnssec)) return false
-  const edns: EdnsRequest = {do: req.dnssec, nsid: req.nsid}
+  const edns: EdnsRequest = {do: req.dnssec, nsid: req.nsid, ...(req.udpPayload === undefined ? {} : {udpPayload: req.udpPayload})}
   if (req.subnet) edns.ecs = {family: req.subnet.family, address: req.subnet.address, sourcePrefix: req.subnet.sourcePrefix}
   return edns
 }

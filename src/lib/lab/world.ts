@@ -181,6 +181,20 @@ const ROOT = zone('root', '.', [
   'test. 172800 NS ns2.nic.test.',
   host('ns1.nic.test.', '192.0.2.10', '2001:db8::10'),
   host('ns2.nic.test.', '192.0.2.11', '2001:db8::11'),
+  '; the reverse zone of the answer addresses (dnsx query -x), delegated from the root itself',
+  '2.0.192.in-addr.arpa. 172800 NS ns1.example.test.',
+  '2.0.192.in-addr.arpa. 172800 NS ns2.example.test.',
+])
+
+const REVERSE = zone('2.0.192.in-addr.arpa', '2.0.192.in-addr.arpa', [
+  '$TTL 3600',
+  soa('ns1.example.test'),
+  '@ NS ns1.example.test.',
+  '@ NS ns2.example.test.',
+  '20 PTR ns1.example.test.',
+  '21 PTR ns2.example.test.',
+  '80 PTR www.example.test.',
+  '81 PTR mail.example.test.',
 ])
 
 const TEST = zone('test', 'test', [
@@ -452,8 +466,8 @@ const SERVERS: WorldServer[] = [
   server('root-c', 'c.root.test', ['192.0.2.3', '2001:db8::3'], ['root'], 'a root letter (far: across an ocean)', {behaviour: {latencyMs: 85}, nsid: 'c1.iad.root.test', identity: 'c1.iad.root.test'}),
   server('tld-ns1', 'ns1.nic.test', ['192.0.2.10', '2001:db8::10'], ['test'], 'the test. TLD', {behaviour: {latencyMs: 15}, version: 'lab-tld'}),
   server('tld-ns2', 'ns2.nic.test', ['192.0.2.11', '2001:db8::11'], ['test'], 'the test. TLD (second server)', {behaviour: {latencyMs: 28}}),
-  server('example-ns1', 'ns1.example.test', ['192.0.2.20', '2001:db8::20'], ['example.test', 'glueless.test'], 'example.test with glue; also serves glueless.test', {behaviour: {latencyMs: 9}}),
-  server('example-ns2', 'ns2.example.test', ['192.0.2.21', '2001:db8::21'], ['example.test', 'glueless.test'], 'example.test second server', {behaviour: {latencyMs: 21}}),
+  server('example-ns1', 'ns1.example.test', ['192.0.2.20', '2001:db8::20'], ['example.test', 'glueless.test', '2.0.192.in-addr.arpa'], 'example.test with glue; also serves glueless.test and the reverse zone', {behaviour: {latencyMs: 9}}),
+  server('example-ns2', 'ns2.example.test', ['192.0.2.21', '2001:db8::21'], ['example.test', 'glueless.test', '2.0.192.in-addr.arpa'], 'example.test second server', {behaviour: {latencyMs: 21}}),
   server('other-ns1', 'ns1.other.test', ['192.0.2.30', '2001:db8::30'], ['other.test', 'sub.aaref.test', 'child.bailiwick.test'], 'target of a cross-zone CNAME; hosts child zones', {behaviour: {latencyMs: 14}}),
   server('other-ns2', 'ns2.other.test', ['192.0.2.31', '2001:db8::31'], ['other.test', 'sub.aaref.test', 'child.bailiwick.test'], 'second server of other.test', {behaviour: {latencyMs: 19}}),
   server('lame', 'ns1.lame.test', ['192.0.2.40'], [], 'lame delegation: no zone here, answers REFUSED', {behaviour: {latencyMs: 10}}),
@@ -575,6 +589,7 @@ const NAMES: WorldName[] = [
   {name: 'shop.example.test', type: 'A', demonstrates: 'CNAME into another zone (cdn.other.test)'},
   {name: 'chain.example.test', type: 'A', demonstrates: 'a CNAME chain of three'},
   {name: 'loop1.example.test', type: 'A', demonstrates: 'a CNAME loop'},
+  {name: '80.2.0.192.in-addr.arpa', type: 'PTR', demonstrates: 'a reverse lookup (dnsx query -x 192.0.2.80)'},
   {name: 'café.example.test', type: 'A', demonstrates: 'an internationalized name, sent as xn--caf-dma (UTS 46)'},
   {name: 'www.legacy.example.test', type: 'A', demonstrates: 'DNAME: a synthesized CNAME to www.example.test'},
   {name: 'anything.wild.example.test', type: 'A', demonstrates: 'a wildcard answer'},
@@ -656,7 +671,7 @@ export const DEFAULT_WORLD: World = {
   ],
   zones: [
     ROOT, TEST, EXAMPLE, GLUELESS, OTHER, NOAA, DEAD, PARTIAL, LOOP_A, LOOP_B, AAREF, SUB_AAREF, BAILIWICK, CHILD_BAILIWICK,
-    MISMATCH, GLUE, DISAGREE_1, DISAGREE_2, GARBAGE, SPOOF, FORMERR, LOSSY, TC, GEO, RACE, ANYCAST, SECURE, INSECURE, BOGUS,
+    MISMATCH, GLUE, DISAGREE_1, DISAGREE_2, GARBAGE, SPOOF, FORMERR, LOSSY, TC, GEO, RACE, ANYCAST, SECURE, INSECURE, BOGUS, REVERSE,
   ],
   servers: SERVERS,
   anycast: ANYCAST_SERVICES,

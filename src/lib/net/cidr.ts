@@ -320,3 +320,21 @@ export function commonPrefixLength(a: number[], b: number[]): number {
   }
   return bits
 }
+
+/**
+ * The reverse-mapping name of an address (dig -x): 192.0.2.1 → 1.2.0.192.in-addr.arpa
+ * (RFC 1035 §3.5), 2001:db8::1 → its 32 nibbles reversed under ip6.arpa (RFC 3596 §2.5).
+ * Throws UsageError for anything that is not an address.
+ */
+export function reverseName(text: string): string {
+  let addr: ipaddr.IPv4 | ipaddr.IPv6
+  try {
+    addr = parseAddress(text)
+  } catch {
+    throw new UsageError(`-x ${text}: not an IPv4 or IPv6 address`, 'bad-address')
+  }
+  const bytes = addr.toByteArray()
+  if (addr.kind() === 'ipv4') return `${[...bytes].reverse().join('.')}.in-addr.arpa`
+  const nibbles = bytes.flatMap((b) => [b >> 4, b & 0x0f]).map((n) => n.toString(16))
+  return `${nibbles.reverse().join('.')}.ip6.arpa`
+}

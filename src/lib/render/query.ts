@@ -74,3 +74,8 @@ export function renderQuery(r: QueryResult): string {
   for (const n of r.notes) lines.push(chalk.yellow(`;; note: ${n}`))
   return lines.join('\n') + '\n'
 }
+
+/** dig +short: the answer's data, one record per line (CNAMEs included, in order); nothing else. */
+export function renderShort(r: QueryResult): string {
+  return r.answers.map((a) => `${a.data}\n`).join('')
+}
