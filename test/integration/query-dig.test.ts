@@ -3,7 +3,7 @@
  * types in one run, numeric types, reverse lookups, +short and +bufsize on the wire.
  */
 import dnsPacket from 'dns-packet'
-import {describe, expect, it} from 'vitest'
+import {describe, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
 
 describe.concurrent('dnsx query takes dig\'s syntax', () => {
