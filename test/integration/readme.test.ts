@@ -45,9 +45,10 @@ function consoleBlocks(): Block[] {
 
 /**
  * Numbers become "#" and a duration "#T" whatever its unit (4.4 s or 690 ms), a timeline bar
- * one "─" whatever its length, runs of spaces one space (column widths follow the numbers').
+ * one "─" whatever its length (none at all before its end mark: an attempt of a few ms may or may
+ * not fill a cell), runs of spaces one space (column widths follow the numbers').
  */
-const norm = (l: string) => l.replace(/\d+(?:[.,]\d+)*/g, '#').replace(/# ?(?:ms|s)\b/g, '#T').replace(/─+/g, '─').replace(/\s+/g, ' ').trim()
+const norm = (l: string) => l.replace(/\d+(?:[.,]\d+)*/g, '#').replace(/# ?(?:ms|s)\b/g, '#T').replace(/─+/g, '─').replace(/├─?([●○])/g, '$1').replace(/\s+/g, ' ').trim()
   // race's DNS marks sit where the answers came: "*" (both at once) or their digits.
   .replace(/^(DNS \(# = AAAA, # = A\)) .*$/, '$1 ~')
 const ABRIDGED = new Set(['...', '…'])
