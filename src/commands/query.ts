@@ -13,6 +13,7 @@ import {queryEndpoint, runDefaultQuery, runQuery, type QueryResult} from '../lib
 import {renderQuery, renderShort} from '../lib/render/query.js'
 import {fromDigArgs, DIG_OPTION_NAMES} from '../lib/cli/dig-args.js'
 import {parseType} from '../lib/dns/types.js'
+import {parseEdnsOption} from '../lib/dns/edns.js'
 
 export default class Query extends DnsxCommand {
   static override summary = 'Send one DNS query to one server and show the whole reply (a dig for scripts).'
@@ -48,6 +49,9 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
   static override flags = {
     server: Flags.string({char: 's', description: 'Server to ask (address or name; also @SERVER).'}),
     short: Flags.boolean({description: 'Print only the answer data, one record per line (dig +short).'}),
+    cookie: Flags.boolean({description: 'Send a DNS cookie (RFC 7873) and show the server\'s (dig +cookie).'}),
+    padding: Flags.integer({description: 'Pad the query to a multiple of N octets (RFC 7830, RFC 8467; dig +padding).', helpValue: 'N', min: 0, max: 512}),
+    ednsopt: Flags.string({description: 'Send EDNS option CODE[:HEX] (dig +ednsopt; repeatable).', multiple: true, helpValue: 'CODE[:HEX]'}),
     bufsize: Flags.integer({description: 'EDNS UDP payload size to advertise (dig +bufsize; default 1232).', min: 0, max: 65535}),
     reverse: Flags.string({description: 'Reverse lookup (dig -x): the in-addr.arpa or ip6.arpa name of ADDRESS, type PTR.', helpValue: 'ADDRESS'}),
     qtype: Flags.string({description: 'Record type (dig -t TYPE); repeatable.', multiple: true, helpValue: 'TYPE'}),
@@ -108,6 +112,7 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
     const subnetSaid = subnet && subnetNote(subnet)
     if (subnetSaid) this.note(`note: ${subnetSaid}`)
     const family = flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined
+    const ednsOptions = (flags.ednsopt ?? []).map(parseEdnsOption)
     const ctx = await createContext({lab: flags.lab})
     try {
       // One server for every type: @SERVER, or the system's resolvers asked in turn (their
@@ -125,6 +130,9 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
           subnet,
           edns: flags.edns,
           udpPayload: flags.bufsize,
+          cookie: flags.cookie,
+          padBlock: flags.padding,
+          ednsOptions: ednsOptions,
           timeoutMs: flags.timeout,
           retries: flags.retries,
         }

@@ -1,6 +1,7 @@
 /**
  * `dnsx query`: one exchange with one server, as plain data for the renderers.
  */
+import {randomBytes} from 'node:crypto'
 import net from 'node:net'
 import type {DnsClient, Exchange} from './dns/client.js'
 import {makeQuestion, type EdnsRequest, type Question, type Rr} from './dns/message.js'
@@ -28,6 +29,12 @@ export interface QueryRequest {
   edns: boolean
   /** EDNS UDP payload size to advertise (default 1232). */
   udpPayload?: number
+  /** Send a DNS cookie (RFC 7873): a fresh random client cookie. */
+  cookie?: boolean
+  /** Pad the query to a multiple of this many octets (RFC 7830, RFC 8467). */
+  padBlock?: number
+  /** Other EDNS options, sent as given (dig +ednsopt). */
+  ednsOptions?: {code: number, data: Buffer}[]
   timeoutMs: number
   retries: number
 }
@@ -42,7 +49,8 @@ export interface RecordJson {
 
 /** The JSON shape of `dnsx query --json` (documented in README and schemas/query.json). */
 export interface QueryResult extends Pick<Exchange, 'transport' | 'transportReason' | 'ednsFallback' | 'rttMs' | 'totalMs' | 'retries'> {
-  query: {name: string, type: string, class: string, server: {address: string, port: number, input?: string}, rd: boolean, tcp: boolean, edns: boolean, dnssec: boolean, nsid: boolean, subnet: string | null}
+  /** cookie: the client cookie sent (hex), or null. */
+  query: {name: string, type: string, class: string, server: {address: string, port: number, input?: string}, rd: boolean, tcp: boolean, edns: boolean, dnssec: boolean, nsid: boolean, subnet: string | null, cookie: string | null}
   status: 'ok' | 'error'
   rcode: string | null
   id: number | null
@@ -59,6 +67,10 @@ export interface QueryResult extends Pick<Exchange, 'transport' | 'transportReas
     ecs: {family: number, address: string, sourcePrefix: number, scopePrefix: number, problems: string[]} | null
     options: {code: number, name: string, hex: string}[]
     ede: {code: number, text: string}[]
+    /** The reply's COOKIE (RFC 7873): the client cookie echoed, the server's cookie. */
+    cookie: {client: string, server: string | null} | null
+    /** Octets of padding in the reply (RFC 7830), when it has the option. */
+    padding: number | null
   } | null
   /** sent: over every attempt; received: the answer's size; truncatedUdp: the TC=1 UDP reply before TCP, if any. */
   bytes: {sent: number, received: number, truncatedUdp: number | null}
@@ -122,19 +134,24 @@ async function labLookup(ctx: RunContext, name: string): Promise<string[]> {
 }
 
 /** The EDNS a query asks for: none unless EDNS, NSID, ECS or DO is wanted. */
-function ednsOf(req: Pick<QueryRequest, 'edns' | 'nsid' | 'subnet' | 'dnssec' | 'udpPayload'>): EdnsRequest | false {
-  if (!(req.edns || req.nsid || req.subnet || req.dnssec)) return false
+function ednsOf(req: Pick<QueryRequest, 'edns' | 'nsid' | 'subnet' | 'dnssec' | 'udpPayload' | 'cookie' | 'padBlock' | 'ednsOptions'>, clientCookie?: Buffer): EdnsRequest | false {
+  if (!(req.edns || req.nsid || req.subnet || req.dnssec || req.cookie || req.padBlock || req.ednsOptions?.length)) return false
   const edns: EdnsRequest = {do: req.dnssec, nsid: req.nsid, ...(req.udpPayload === undefined ? {} : {udpPayload: req.udpPayload})}
+  if (req.cookie && clientCookie) edns.cookie = {client: clientCookie}
+  if (req.padBlock) edns.padBlock = req.padBlock
+  if (req.ednsOptions?.length) edns.options = req.ednsOptions
   if (req.subnet) edns.ecs = {family: req.subnet.family, address: req.subnet.address, sourcePrefix: req.subnet.sourcePrefix}
   return edns
 }
 
 export async function runQuery(client: DnsClient, req: QueryRequest): Promise<QueryResult> {
+  // A fresh client cookie per query (RFC 7873 §5.1: a pseudo-random 8 octets).
+  const cookie = req.cookie ? randomBytes(8) : undefined
   const ex = await client.exchange({
     server: req.server,
     question: req.question,
     rd: req.rd,
-    edns: ednsOf(req),
+    edns: ednsOf(req, cookie),
     tcp: req.tcp,
     timeoutMs: req.timeoutMs,
     retries: req.retries,
@@ -142,7 +159,7 @@ export async function runQuery(client: DnsClient, req: QueryRequest): Promise<Qu
     tcpOnTruncation: !req.ignoreTc,
   })
   if (req.ignoreTc && ex.message?.flags.tc) ex.notes.push('the reply is truncated (TC=1) and was kept as asked (--ignore-tc): sections may be incomplete')
-  return toResult(req, ex)
+  return toResult(req, ex, cookie)
 }
 
 /**
@@ -152,10 +169,11 @@ export async function runQuery(client: DnsClient, req: QueryRequest): Promise<Qu
  * Without resolv.conf options, one round is `retries + 1` tries in all per server.
  */
 export async function runDefaultQuery(ctx: RunContext, req: Omit<QueryRequest, 'server' | 'serverInput'>, walk: {ownTimeout: boolean, port?: number, family?: 4 | 6}): Promise<QueryResult> {
+  const cookie = req.cookie ? randomBytes(8) : undefined
   const {exchange, server, passedOver} = await ctx.askDefault({
     question: req.question,
     rd: req.rd,
-    edns: ednsOf(req),
+    edns: ednsOf(req, cookie),
     tcp: req.tcp,
     timeoutMs: req.timeoutMs,
     ednsFallback: true,
@@ -165,7 +183,7 @@ export async function runDefaultQuery(ctx: RunContext, req: Omit<QueryRequest, '
   const notes = exchange.message ? passedOver.map((p) => `${p.server.address} port ${p.server.port} passed over: ${p.error.message}`) : []
   if (req.ignoreTc && exchange.message?.flags.tc) notes.push('the reply is truncated (TC=1) and was kept as asked (--ignore-tc): sections may be incomplete')
   exchange.notes.push(...notes)
-  const result = toResult(full, exchange)
+  const result = toResult(full, exchange, cookie)
   if (passedOver.length > 0) result.passedOver = passedOver.map((p) => ({address: p.server.address, port: p.server.port, error: p.error}))
   if (!exchange.message && passedOver.length > 1) {
     result.error = {code: exchange.error?.code ?? 'no-reply', message: `no nameserver answered: ${passedOver.map((p) => p.error.message).join('; ')}`}
@@ -173,7 +191,7 @@ export async function runDefaultQuery(ctx: RunContext, req: Omit<QueryRequest, '
   return result
 }
 
-export function toResult(req: QueryRequest, ex: Exchange): QueryResult {
+export function toResult(req: QueryRequest, ex: Exchange, clientCookie?: Buffer): QueryResult {
   const m = ex.message
   return {
     query: {
@@ -183,7 +201,8 @@ export function toResult(req: QueryRequest, ex: Exchange): QueryResult {
       server: {address: req.server.address, port: req.server.port, ...(req.serverInput && req.serverInput !== req.server.address ? {input: req.serverInput} : {})},
       rd: req.rd,
       tcp: req.tcp,
-      edns: Boolean(req.edns || req.nsid || req.subnet || req.dnssec),
+      edns: ednsOf(req, clientCookie) !== false,
+      cookie: clientCookie?.toString('hex') ?? null,
       dnssec: req.dnssec,
       nsid: req.nsid,
       subnet: req.subnet?.cidr ?? null,
@@ -205,6 +224,8 @@ export function toResult(req: QueryRequest, ex: Exchange): QueryResult {
           ecs: m.edns.ecs,
           options: m.edns.options,
           ede: m.edns.ede,
+          cookie: m.edns.cookie,
+          padding: m.edns.padding,
         }
       : null,
     transport: ex.transport,

@@ -10,8 +10,8 @@ import {closest} from '../words.js'
 interface DigOption {
   /** The option's names, as dig spells them (the first is the one shown in lists). */
   names: string[]
-  /** Takes `=VALUE` (required), or none. */
-  value: boolean
+  /** Takes `=VALUE`: always (true), never (false), or either way ('optional'). */
+  value: boolean | 'optional'
   flags(value: string | undefined): string[]
 }
 
@@ -36,6 +36,12 @@ const OPTIONS: DigOption[] = [
   {names: ['bufsize'], value: true, flags: (v) => ['--bufsize', String(positive('bufsize', v, 65535))]},
   {names: ['edns'], value: false, flags: () => []},
   {names: ['noedns'], value: false, flags: () => ['--no-edns']},
+  {names: ['cookie'], value: false, flags: () => ['--cookie']},
+  {names: ['nocookie'], value: false, flags: () => []},
+  // +padding alone pads to blocks of 128 octets (RFC 8467 §4.1's choice for queries).
+  {names: ['padding'], value: 'optional', flags: (v) => ['--padding', v === undefined ? '128' : String(positive('padding', v, 512))]},
+  {names: ['nopadding'], value: false, flags: () => []},
+  {names: ['ednsopt'], value: true, flags: (v) => ['--ednsopt', v!]},
   {names: ['ignore'], value: false, flags: () => ['--ignore-tc']},
   {names: ['noignore'], value: false, flags: () => []},
   // dig's +tries counts every try, +retry the tries after the first.
@@ -47,7 +53,7 @@ const OPTIONS: DigOption[] = [
 const BY_NAME = new Map(OPTIONS.flatMap((o) => o.names.map((n) => [n, o] as const)))
 
 /** The +options dnsx query takes, as its --help and error lines list them. */
-export const DIG_OPTION_NAMES: readonly string[] = OPTIONS.map((o) => `+${o.names[0]}${o.value ? '=…' : ''}`)
+export const DIG_OPTION_NAMES: readonly string[] = OPTIONS.map((o) => `+${o.names[0]}${o.value === true ? '=…' : o.value ? '[=…]' : ''}`)
 
 /** dig's short options that take a value, and the dnsx flag each becomes. */
 const DASH: Record<string, string> = {'-t': '--qtype', '-q': '--qname', '-x': '--reverse'}
@@ -82,7 +88,7 @@ export function fromDigArgs(argv: readonly string[]): string[] {
       const near = closest(name!, [...BY_NAME.keys()])
       throw new UsageError(`unknown dig option ${a}${near ? `; did you mean +${near}?` : ''} (dnsx query takes ${DIG_OPTION_NAMES.join(' ')})`, 'bad-option')
     }
-    if (option.value && value === undefined) throw new UsageError(`+${name} needs a value (+${name}=…)`, 'bad-option')
+    if (option.value === true && value === undefined) throw new UsageError(`+${name} needs a value (+${name}=…)`, 'bad-option')
     if (!option.value && value !== undefined) throw new UsageError(`+${name} takes no value`, 'bad-option')
     out.push(...option.flags(value))
   }

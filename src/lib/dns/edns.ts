@@ -4,6 +4,7 @@
  * and cookies (RFC 7873) decoded for display.
  */
 import ipaddr from 'ipaddr.js'
+import {UsageError} from '../errors.js'
 import {formatAddress, maskBytes} from '../net/cidr.js'
 
 export const OPTION = {
@@ -83,4 +84,19 @@ export function decodeNsid(data: Uint8Array): {hex: string, text: string | null}
   // Printable when it decodes losslessly and has no control characters.
   const printable = buf.length > 0 && Buffer.from(text, 'utf8').equals(buf) && !/[\u0000-\u001f\u007f]/.test(text)
   return {hex, text: printable ? text : null}
+}
+
+/**
+ * An EDNS option as dig's +ednsopt takes it: `CODE[:HEX]`, CODE a number (0-65535) or a name
+ * (NSID, ECS, COOKIE, PADDING, ...), HEX its payload (empty when left out).
+ */
+export function parseEdnsOption(text: string): {code: number, data: Buffer} {
+  const [codeText, hex = '', ...rest] = text.split(':')
+  const named = (OPTION as Record<string, number>)[codeText!.toUpperCase().replace('CLIENT-SUBNET', 'ECS')]
+  const code = /^\d{1,5}$/.test(codeText!) ? Number(codeText) : named
+  if (code === undefined || code > 65535 || rest.length > 0) {
+    throw new UsageError(`+ednsopt=${text}: expected CODE[:HEX], CODE a number up to 65535 or one of ${Object.keys(OPTION).join(', ')}`, 'bad-option')
+  }
+  if (!/^([0-9a-f]{2})*$/i.test(hex)) throw new UsageError(`+ednsopt=${text}: the payload must be hex digits, two per octet`, 'bad-option')
+  return {code, data: Buffer.from(hex, 'hex')}
 }

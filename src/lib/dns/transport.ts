@@ -102,32 +102,44 @@ export const DEFAULT_SOCKET_REUSE = 8
 interface Lease {
   socket: dgram.Socket
   family: 4 | 6
+  /** The server the socket is connected to (address|port). */
+  key: string
   port: number | null
   uses: number
   broken: boolean
 }
 
+/** Idle sockets kept at most, over every server; the longest idle is closed first. */
+const MAX_IDLE_SOCKETS = 1024
+
 /**
- * UDP sockets kept bound between queries, so a bulk run does not bind and close one for every
- * query. Each socket is bound to a port the kernel picks at random (RFC 5452 §9.2), serves one
- * query at a time, is picked at random among the idle ones, and is closed after `maxUses`
- * queries or after any query that did not end with its reply. Idle sockets never keep the
- * process alive (unref).
+ * UDP sockets kept bound and connected between queries, so a bulk run does not bind, connect
+ * and close one for every query. Each socket is bound to a port the kernel picks at random
+ * (RFC 5452 §9.2) and connected to one server (as dig and Unbound do: the kernel then hands it
+ * only that server's datagrams, and reports an ICMP port unreachable at once); it serves one
+ * query at a time, is picked at random among that server's idle ones, and is closed after
+ * `maxUses` queries or after any query that did not end with its reply. Idle sockets never keep
+ * the process alive (unref).
  */
 class UdpSocketPool {
-  private readonly idle: Record<4 | 6, Lease[]> = {4: [], 6: []}
+  /** Idle sockets by server, in the order they became idle (a Map keeps insertion order). */
+  private readonly idle = new Map<string, Lease[]>()
+  private idleCount = 0
 
   constructor(private readonly maxUses: number) {}
 
-  acquire(family: 4 | 6): Promise<Lease> {
-    const idle = this.idle[family]
-    while (idle.length > 0) {
+  acquire(target: Endpoint, family: 4 | 6): Promise<Lease> {
+    const key = `${target.address}|${target.port}`
+    const idle = this.idle.get(key)
+    while (idle && idle.length > 0) {
       const i = Math.floor(Math.random() * idle.length)
       const lease = idle[i]!
       idle[i] = idle[idle.length - 1]!
       idle.pop()
+      this.idleCount--
+      if (idle.length === 0) this.idle.delete(key)
       if (lease.broken) {
-        this.release(lease, false)
+        this.close1(lease)
         continue
       }
       lease.socket.ref()
@@ -136,33 +148,52 @@ class UdpSocketPool {
     }
     return new Promise((resolve, reject) => {
       const socket = dgram.createSocket({type: family === 6 ? 'udp6' : 'udp4'})
+      // Until connected, an error (no route, no such family) fails the acquisition.
       const onError = (err: Error) => {
-        socket.close()
+        try {
+          socket.close()
+        } catch {
+          // already closed
+        }
         reject(err)
       }
       socket.once('error', onError)
       socket.bind(0, () => {
-        socket.off('error', onError)
-        let port: number | null = null
-        try {
-          port = socket.address().port
-        } catch {
-          port = null
-        }
-        const lease: Lease = {socket, family, port, uses: 1, broken: false}
-        // An error while idle (nobody listening) must not be thrown: the socket is retired.
-        socket.on('error', () => (lease.broken = true))
-        resolve(lease)
+        socket.connect(target.port, target.address, () => {
+          socket.off('error', onError)
+          let port: number | null = null
+          try {
+            port = socket.address().port
+          } catch {
+            port = null
+          }
+          const lease: Lease = {socket, family, key, port, uses: 1, broken: false}
+          // An error while idle (an ICMP refusal arriving late) must not be thrown: the socket is retired.
+          socket.on('error', () => (lease.broken = true))
+          resolve(lease)
+        })
       })
     })
   }
 
   release(lease: Lease, reusable: boolean): void {
-    if (reusable && !lease.broken && lease.uses < this.maxUses) {
-      lease.socket.unref()
-      this.idle[lease.family].push(lease)
-      return
+    if (!reusable || lease.broken || lease.uses >= this.maxUses) return this.close1(lease)
+    lease.socket.unref()
+    const list = this.idle.get(lease.key)
+    if (list) list.push(lease)
+    else this.idle.set(lease.key, [lease])
+    this.idleCount++
+    if (this.idleCount > MAX_IDLE_SOCKETS) {
+      // The server idle longest gives up one socket.
+      const [oldKey, oldest] = this.idle.entries().next().value as [string, Lease[]]
+      const evicted = oldest.shift()!
+      if (oldest.length === 0) this.idle.delete(oldKey)
+      this.idleCount--
+      this.close1(evicted)
     }
+  }
+
+  private close1(lease: Lease): void {
     try {
       lease.socket.close()
     } catch {
@@ -171,9 +202,9 @@ class UdpSocketPool {
   }
 
   close(): void {
-    for (const family of [4, 6] as const) {
-      for (const lease of this.idle[family].splice(0)) this.release(lease, false)
-    }
+    for (const list of this.idle.values()) for (const lease of list) this.close1(lease)
+    this.idle.clear()
+    this.idleCount = 0
   }
 }
 
@@ -242,33 +273,25 @@ export class NodeTransport implements DnsTransport {
     const target = this.target(req.server, 'udp')
     if (target instanceof TransportError) return Promise.resolve({kind: 'error', error: target, ignored: [], bytesSent: 0})
     const family = familyOf(target.address)
-    return this.pool.acquire(family).then((lease) => new Promise((resolve) => {
+    return this.pool.acquire(target, family).then((lease) => new Promise((resolve) => {
       const sock = lease.socket
       const ignored: IgnoredPacket[] = []
       let settled = false
       const localPort = lease.port
       let timer: NodeJS.Timeout | undefined
-      let connected = false
       const finish = (r: UdpResult) => {
         if (settled) return
         settled = true
         if (timer) clearTimeout(timer)
         sock.off('error', onError)
         sock.off('message', onMessage)
-        if (connected) {
-          try {
-            sock.disconnect()
-          } catch {
-            // already closed
-          }
-        }
         // Only a socket whose query ended with its reply is used again: after a timeout or an
         // error a late datagram may still come, and it must not meet another query.
         this.pool.release(lease, r.kind === 'reply')
         resolve(r)
       }
       const onError = (err: NodeJS.ErrnoException) => {
-        finish({kind: 'error', error: udpError(err, req.server), ignored, bytesSent: connected ? req.wire.length : 0})
+        finish({kind: 'error', error: udpError(err, req.server), ignored, bytesSent: req.wire.length})
       }
       const onMessage = (data: Buffer, rinfo: dgram.RemoteInfo) => {
         if (settled) return
@@ -292,16 +315,10 @@ export class NodeTransport implements DnsTransport {
       const remaining = req.deadline - this.clock.now()
       if (remaining <= 0) return finish({kind: 'timeout', ignored, bytesSent: 0, localPort})
       timer = setTimeout(() => finish({kind: 'timeout', ignored, bytesSent: req.wire.length, localPort}), remaining)
-      // Connected, as dig and Unbound do it: the kernel then hands this socket only datagrams from
-      // the server's address and port, and reports an ICMP port unreachable as ECONNREFUSED at
-      // once, where an unconnected socket would wait out the timeout.
-      // A connect that fails (no route, no such family) comes as an 'error' event: onError.
-      sock.connect(target.port, target.address, () => {
-        if (settled) return
-        connected = true
-        sock.send(req.wire, (e) => {
-          if (e) finish({kind: 'error', error: udpError(e as NodeJS.ErrnoException, req.server), ignored, bytesSent: 0})
-        })
+      // The socket is connected to the server (see UdpSocketPool): an ICMP port unreachable
+      // comes back as ECONNREFUSED at once, where an unconnected socket would wait out the timeout.
+      sock.send(req.wire, (e) => {
+        if (e) finish({kind: 'error', error: udpError(e as NodeJS.ErrnoException, req.server), ignored, bytesSent: 0})
       })
     }), (err: NodeJS.ErrnoException) => ({kind: 'error' as const, error: udpError(err, req.server), ignored: [], bytesSent: 0}))
   }

@@ -57,7 +57,9 @@ export function renderQuery(r: QueryResult): string {
       lines.push(chalk.yellow(`; CLIENT-SUBNET: sent ${q.subnet}, not echoed (the server ignores ECS)`))
     }
     for (const d of e.ede) lines.push(chalk.yellow(`; EDE: ${d.code}${d.text ? ` (${d.text})` : ''}`))
-    for (const o of e.options.filter((o) => ![3, 8, 15].includes(o.code))) lines.push(`; ${o.name}: ${o.hex}`)
+    if (e.cookie) lines.push(`; COOKIE: ${e.cookie.client}${e.cookie.server ?? ''} (${cookieVerdict(r, e.cookie)})`)
+    if (e.padding !== null) lines.push(`; PADDING: ${count(e.padding, 'octet')}`)
+    for (const o of e.options.filter((o) => ![3, 8, 10, 12, 15].includes(o.code))) lines.push(`; ${o.name}: ${o.hex}`)
   } else if (q.nsid || q.subnet) {
     lines.push(chalk.yellow(';; the reply has no OPT record: the server did not answer with EDNS'))
   }
@@ -78,4 +80,10 @@ export function renderQuery(r: QueryResult): string {
 /** dig +short: the answer's data, one record per line (CNAMEs included, in order); nothing else. */
 export function renderShort(r: QueryResult): string {
   return r.answers.map((a) => `${a.data}\n`).join('')
+}
+
+/** dig's word on a reply's cookie: "good" when it echoes the client cookie sent, with a server cookie. */
+function cookieVerdict(r: QueryResult, cookie: {client: string, server: string | null}): string {
+  if (r.query.cookie && r.query.cookie !== cookie.client) return 'BAD: not the client cookie sent'
+  return cookie.server ? 'good' : 'no server cookie'
 }

@@ -5,11 +5,11 @@ import type {QueryResult} from '../../../src/lib/query.js'
 
 function result(over: Partial<QueryResult> = {}): QueryResult {
   return {
-    query: {name: 'www.geo.test.', type: 'A', class: 'IN', server: {address: '192.0.2.70', port: 53}, rd: false, tcp: false, edns: true, dnssec: false, nsid: true, subnet: '198.51.100.0/24'},
+    query: {name: 'www.geo.test.', type: 'A', class: 'IN', server: {address: '192.0.2.70', port: 53}, rd: false, tcp: false, edns: true, dnssec: false, nsid: true, subnet: '198.51.100.0/24', cookie: null},
     status: 'ok', rcode: 'NOERROR', id: 1, flags: {qr: true, aa: true}, authoritative: true,
     answers: [{name: 'www.geo.test.', type: 'A', class: 'IN', ttl: 60, data: '192.0.2.101'}, {name: 'x.', type: 'CNAME', class: 'IN', ttl: 60, data: 'Target.Example.'}],
     authority: [], additional: [],
-    edns: {version: 0, udpPayload: 1232, do: false, nsid: {hex: '67656f2d616d732d31', text: 'geo-ams-1'}, ecs: {family: 1, address: '198.51.100.0', sourcePrefix: 24, scopePrefix: 24, problems: []}, options: [], ede: []},
+    edns: {version: 0, udpPayload: 1232, do: false, nsid: {hex: '67656f2d616d732d31', text: 'geo-ams-1'}, ecs: {family: 1, address: '198.51.100.0', sourcePrefix: 24, scopePrefix: 24, problems: []}, options: [], ede: [], cookie: null, padding: null},
     transport: 'udp', transportReason: 'udp', ednsFallback: false, rttMs: 1, totalMs: 1, retries: 0, bytes: {sent: 1, received: 1, truncatedUdp: null},
     ignored: {count: 0, reasons: []}, wire: {query: '', reply: null}, notes: [], error: null,
     ...over,

@@ -9,6 +9,7 @@ describe("dig's syntax for dnsx query", () => {
     expect(fromDigArgs(['+subnet=198.51.100.0/24', '+client=192.0.2.1', '+bufsize=4096'])).toEqual(['--subnet', '198.51.100.0/24', '--subnet', '192.0.2.1', '--bufsize', '4096'])
     expect(fromDigArgs(['+tries=3', '+retry=0', '+time=2'])).toEqual(['--retries', '2', '--retries', '0', '--timeout', '2000'])
     expect(fromDigArgs(['+rec', '+recurse', '+notcp', '+edns'])).toEqual([])
+    expect(fromDigArgs(['+cookie', '+padding', '+padding=468', '+ednsopt=65001:abcd', '+nocookie'])).toEqual(['--cookie', '--padding', '128', '--padding', '468', '--ednsopt', '65001:abcd'])
     expect(fromDigArgs(['-t', 'MX', '-q', 'example.test', '-x', '192.0.2.80', '-p', '5353', '-c', 'CH'])).toEqual(['--qtype', 'MX', '--qname', 'example.test', '--reverse', '192.0.2.80', '-p', '5353', '-c', 'CH'])
     // After --, nothing is dig's.
     expect(fromDigArgs(['x', '--', '+short'])).toEqual(['x', '--', '+short'])
@@ -31,5 +32,16 @@ describe('reverseName (dig -x)', () => {
     // RFC 3596 §2.5's own example.
     expect(reverseName('4321:0:1:2:3:4:567:89ab')).toBe('b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa')
     expect(() => reverseName('example.test')).toThrow('-x example.test: not an IPv4 or IPv6 address')
+  })
+})
+
+describe('+ednsopt=CODE[:HEX]', () => {
+  it('a number or a name, and hex digits two per octet', async () => {
+    const {parseEdnsOption} = await import('../../../src/lib/dns/edns.js')
+    expect(parseEdnsOption('65001:abcd')).toEqual({code: 65001, data: Buffer.from('abcd', 'hex')})
+    expect(parseEdnsOption('nsid')).toEqual({code: 3, data: Buffer.alloc(0)})
+    expect(parseEdnsOption('client-subnet:00010000')).toEqual({code: 8, data: Buffer.from('00010000', 'hex')})
+    expect(() => parseEdnsOption('70000')).toThrow(/expected CODE\[:HEX\]/)
+    expect(() => parseEdnsOption('12:abc')).toThrow(/two per octet/)
   })
 })
