@@ -17,8 +17,6 @@ export interface RunContext {
   lab: Lab | null
   /** The default recursive resolver: the lab's, or the first nameserver in /etc/resolv.conf (rotated). */
   defaultResolver(): Endpoint
-  /** The default resolvers: the lab's, or every nameserver of /etc/resolv.conf with its options. */
-  defaultResolvers(): ResolverSet
   /**
    * One question to the default resolvers as the system's stub asks them: each in turn, passing
    * over those that give no reply (walk.rounds unless resolv.conf sets attempts).
@@ -48,7 +46,6 @@ export async function createContext(opts: ContextOptions = {}): Promise<RunConte
       client,
       lab,
       defaultResolver: () => ({...set.servers[0]!}),
-      defaultResolvers: () => set,
       askDefault: (o, walk) => exchangeInTurn(client, set, o, walk),
       close: () => {
         transport.close()
@@ -73,7 +70,6 @@ export async function createContext(opts: ContextOptions = {}): Promise<RunConte
     client,
     lab: null,
     defaultResolver: () => ({...resolvers().order[0]!}),
-    defaultResolvers: () => resolvers().set,
     askDefault: (o, walk) => exchangeInTurn(client, resolvers().set, o, walk, resolvers().order),
     close: async () => transport.close(),
   }

@@ -179,12 +179,14 @@ class UdpSocketPool {
   release(lease: Lease, reusable: boolean): void {
     if (!reusable || lease.broken || lease.uses >= this.maxUses) return this.close1(lease)
     lease.socket.unref()
-    const list = this.idle.get(lease.key)
-    if (list) list.push(lease)
-    else this.idle.set(lease.key, [lease])
+    // Re-inserted, so the Map's first key is the server whose sockets went idle longest ago.
+    const list = this.idle.get(lease.key) ?? []
+    list.push(lease)
+    this.idle.delete(lease.key)
+    this.idle.set(lease.key, list)
     this.idleCount++
     if (this.idleCount > MAX_IDLE_SOCKETS) {
-      // The server idle longest gives up one socket.
+      // The server used longest ago gives up its oldest idle socket.
       const [oldKey, oldest] = this.idle.entries().next().value as [string, Lease[]]
       const evicted = oldest.shift()!
       if (oldest.length === 0) this.idle.delete(oldKey)
