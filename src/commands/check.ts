@@ -12,6 +12,7 @@ import {DEFAULT_MAX_CHECKS, loadCheckFile} from '../lib/check/load.js'
 import {FILE_LIMITS} from '../lib/files.js'
 import {DEFAULT_CONCURRENCY, DEFAULT_MAX_DURATION_MS, exitCodeFor, runChecks, summarize, type CheckResult, type Summary} from '../lib/check/run.js'
 import {shippedFile} from '../lib/paths.js'
+import {fitLine} from '../lib/words.js'
 
 /** The JSON shape of `dnsx check --json` (schemas/check.json). */
 export interface CheckJson {
@@ -95,7 +96,8 @@ Commands run in the current directory, so relative paths in flags are relative t
       catalogue,
       maxDurationMs: flags['max-duration'],
       onResult: progress
-        ? (r, done, total) => process.stderr.write(`\r\u001b[K${done}/${total} checks done (last: ${r.name}: ${r.outcome})`)
+        // One line rewritten in place, never longer than the terminal (a wrapped one would stay behind).
+        ? (r, done, total) => process.stderr.write(`\r\u001b[K${fitLine(`${done}/${total} checks done (last: ${r.name}: ${r.outcome})`, process.stderr.columns)}`)
         : undefined,
     })
     if (progress) process.stderr.write('\r\u001b[K')

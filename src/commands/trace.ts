@@ -11,6 +11,7 @@ import {validateName} from '../lib/dns/names.js'
 import {UsageError} from '../lib/errors.js'
 import {bogusLine, traceExpectations, traceFailure, type TraceExpectOptions} from '../lib/trace/expect.js'
 import {failLine, parseExpectedRcode} from '../lib/expect.js'
+import {fitLine} from '../lib/words.js'
 import {parseTraceFields, projectTrace, TRACE_FIELDS, type TraceJson} from '../lib/trace/json.js'
 import {renderComparison, renderDnssecMermaid, renderMermaid, renderTrace} from '../lib/render/trace.js'
 import {parseDuration, parseInstant} from '../lib/time.js'
@@ -135,7 +136,7 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
             if (traceFailure(j, expect) === 'bogus') this.note(`${progress ? '\r' : ''}${bogusLine(j)}`)
             out += json ? line(j) : renderBulkLine(j)
             if (out.length >= 65_536 || progress) flush()
-            if (progress) process.stderr.write(renderProgress(done, total))
+            if (progress) process.stderr.write(`\r${fitLine(renderProgress(done, total).slice(1), process.stderr.columns)}`)
           },
         }).finally(flush)
         if (progress) process.stderr.write('\n')

@@ -51,3 +51,15 @@ export function closest(word: string, candidates: readonly string[], max = word.
   }
   return best !== undefined && bestDistance <= max && !tie ? best : undefined
 }
+
+/**
+ * A one-line status (a progress line) cut to fit a terminal of `columns`: one column is kept free,
+ * so the cursor never wraps and `\r` rewrites the same line; "…" marks the cut. Without a width
+ * (not a terminal) the line is left whole.
+ */
+export function fitLine(text: string, columns: number | undefined): string {
+  if (!columns || columns < 2) return text
+  const room = columns - 1
+  const chars = [...text]
+  return chars.length <= room ? text : `${chars.slice(0, room - 1).join('')}…`
+}
