@@ -11,11 +11,12 @@
  * Timing: only generous upper bounds. Dead servers are asked with --timeout 600 (each dead
  * address costs two tries), so the whole file stays fast; the lab's latencies are 5-150 ms.
  */
+import {spawnSync} from 'node:child_process'
 import {rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {describe, it} from 'vitest'
-import {runCli, schemaValidator} from '../helpers/cli.js'
+import {available, BIN, runCli, schemaValidator} from '../helpers/cli.js'
 
 const validateTrace = schemaValidator('trace')
 
@@ -717,5 +718,19 @@ describe.concurrent('trace --lab: expectations', () => {
     expect(code).toBe(3)
     expect(stderr.trim().split('\n')).toEqual(['FAIL answer=192.0.2.1: expected 192.0.2.1 in the answer, got none', 'FAIL rcode=NOERROR: expected NOERROR, got no answer'])
     expect(j.expectations!.every((e) => !e.ok)).toBe(true)
+  })
+})
+
+describe('trace on a terminal prints each step as it completes', () => {
+  it('the same lines as when piped, the steps first (script(1) gives the command a terminal)', async ({expect}) => {
+    if (!available(spawnSync('sh', ['-c', 'command -v script'], {stdio: 'ignore'}).status === 0, 'script (util-linux) is not installed')) return
+    const args = ['trace', 'www.partial.test', '--lab', '--timeout', '300', '--no-color']
+    const tty = spawnSync('script', ['-qec', [process.execPath, BIN, ...args].join(' '), '/dev/null'], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}})
+    const piped = await runCli(args)
+    // Durations differ between runs, and so do the widths of columns holding them.
+    const norm = (t: string) => t.replace(/\r/g, '').replace(/\d+(\.\d+)?/g, '#').replace(/ +/g, ' ').trim().split('\n')
+    expect(tty.status).toBe(0)
+    expect(norm(tty.stdout)).toEqual(norm(piped.stdout))
+    expect(norm(tty.stdout)[1]).toBe(' # . . NS @ a.root.test. (#.#) [priming]')
   })
 })

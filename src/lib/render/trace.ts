@@ -10,7 +10,7 @@ import {unicodeName} from '../dns/names.js'
 import type {RecursiveComparison} from '../trace/compare.js'
 import type {DnssecReport} from '../trace/dnssec.js'
 import type {BulkSummary} from '../trace/bulk.js'
-import type {TraceJson} from '../trace/json.js'
+import type {TraceJson, TraceStepJson} from '../trace/json.js'
 
 /** " (café.example.)" after a name sent as A-labels. */
 const idn = (name: string): string => {
@@ -36,24 +36,37 @@ function serverText(s: {name: string | null, address: string}): string {
 
 /** Human rendering: one block per step, problems as warnings, a final line. */
 export function renderTrace(j: TraceJson, opts: {verbose?: boolean} = {}): string {
+  return [renderTraceHead(j), ...j.steps.map((s) => renderStep(s, opts)), renderTraceTail(j, opts)].join('')
+}
+
+/** The first line of a trace ("dnsx trace NAME TYPE"), printed before any step. */
+export function renderTraceHead(j: Pick<TraceJson, 'name' | 'type'>): string {
+  return chalk.bold(`;; dnsx trace ${j.name} ${j.type}`) + idn(j.name) + '\n'
+}
+
+/** One step: the question and server, then what came back (and its records). */
+export function renderStep(s: TraceStepJson, opts: {verbose?: boolean} = {}): string {
   const out: string[] = []
-  out.push(chalk.bold(`;; dnsx trace ${j.name} ${j.type}`) + idn(j.name))
-  for (const s of j.steps) {
-    const indent = '    '.repeat(s.depth)
-    const colour = KIND_COLOUR[s.kind] ?? ((x: string) => x)
-    const aa = s.aa === null ? '' : s.aa ? chalk.green.bold(' AA') : chalk.dim(' no-AA')
-    const rtt = s.rttMs === null ? '' : ` ${formatMs(s.rttMs)}`
-    const via = (s.transportReason === 'udp' ? 'udp' : `${s.transport} (${s.transportReason})`) +
-      (s.ednsFallback ? ' without EDNS (the server rejected EDNS)' : '') +
-      (s.ignored && s.kind !== 'timeout' ? chalk.yellow(` [ignored ${count(s.ignored.count, 'packet')}: ${s.ignored.reasons.join('; ')}]`) : '')
-    const purpose = s.purpose === 'ns-address' ? chalk.magenta(` [resolving NS ${s.for}]`) : s.purpose === 'prime' ? chalk.magenta(' [priming]') : s.purpose.startsWith('child') ? chalk.magenta(' [--all check]') : ''
-    out.push(`${indent}${chalk.dim(String(s.index).padStart(2))} ${chalk.bold(s.zone ?? '(start)')} ${s.qname} ${s.qtype} @ ${serverText(s.server)}${purpose}`)
-    out.push(`${indent}   ${via}${rtt} ${s.rcode ?? '-'}${aa} → ${colour(s.kind)}: ${s.detail}`)
-    if (s.records && (opts.verbose || s.kind !== 'referral')) {
-      for (const r of s.records) out.push(`${indent}     ${chalk.dim(`${r.name} ${r.ttl} ${r.class} ${r.type} ${r.data}`)}`)
-    }
-    if (s.soa) out.push(`${indent}     ${chalk.dim(`${s.soa.name} ${s.soa.ttl} ${s.soa.class} SOA ${s.soa.data}`)}`)
+  const indent = '    '.repeat(s.depth)
+  const colour = KIND_COLOUR[s.kind] ?? ((x: string) => x)
+  const aa = s.aa === null ? '' : s.aa ? chalk.green.bold(' AA') : chalk.dim(' no-AA')
+  const rtt = s.rttMs === null ? '' : ` ${formatMs(s.rttMs)}`
+  const via = (s.transportReason === 'udp' ? 'udp' : `${s.transport} (${s.transportReason})`) +
+    (s.ednsFallback ? ' without EDNS (the server rejected EDNS)' : '') +
+    (s.ignored && s.kind !== 'timeout' ? chalk.yellow(` [ignored ${count(s.ignored.count, 'packet')}: ${s.ignored.reasons.join('; ')}]`) : '')
+  const purpose = s.purpose === 'ns-address' ? chalk.magenta(` [resolving NS ${s.for}]`) : s.purpose === 'prime' ? chalk.magenta(' [priming]') : s.purpose.startsWith('child') ? chalk.magenta(' [--all check]') : ''
+  out.push(`${indent}${chalk.dim(String(s.index).padStart(2))} ${chalk.bold(s.zone ?? '(start)')} ${s.qname} ${s.qtype} @ ${serverText(s.server)}${purpose}`)
+  out.push(`${indent}   ${via}${rtt} ${s.rcode ?? '-'}${aa} → ${colour(s.kind)}: ${s.detail}`)
+  if (s.records && (opts.verbose || s.kind !== 'referral')) {
+    for (const r of s.records) out.push(`${indent}     ${chalk.dim(`${r.name} ${r.ttl} ${r.class} ${r.type} ${r.data}`)}`)
   }
+  if (s.soa) out.push(`${indent}     ${chalk.dim(`${s.soa.name} ${s.soa.ttl} ${s.soa.class} SOA ${s.soa.data}`)}`)
+  return out.join('\n') + '\n'
+}
+
+/** Everything after the steps: the server table, problems, DNSSEC, the answer and the totals. */
+export function renderTraceTail(j: TraceJson, opts: {verbose?: boolean} = {}): string {
+  const out: string[] = []
   if (opts.verbose || j.steps.some((s) => s.purpose === 'child-ns')) out.push('', ...renderServers(j))
   if (j.problems.length) {
     out.push('')

@@ -326,6 +326,16 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
   }
   const usable = (a: string) => opts.family === 'both' || addrFamily(a) === opts.family
 
+  /**
+   * Steps recorded but not yet given to onStep: a step's detail may still be written after it is
+   * recorded (a referral's NS list, priming's summary), and is final once the engine asks for its
+   * next queries or returns, which is when they are announced.
+   */
+  const unannounced: TraceStep[] = []
+  const announce = () => {
+    for (const st of unannounced.splice(0)) opts.onStep?.(st)
+  }
+
   /** Send queries (in parallel) and record a step for each. */
   function* send(reqs: Omit<TraceQuery, 'id'>[]): Gen<{q: TraceQuery, o: TraceOutcome, step: TraceStep}[]> {
     // A reply that came back with the priming query (see prime()) answers the
@@ -346,6 +356,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       primeRider = null
     }
     count.queries += qs.length + (rider ? 1 : 0)
+    announce()
     const outs = yield rider ? [...qs, rider] : qs
     if (rider && outs[qs.length]?.message) preloaded = {q: rider, o: outs[qs.length]}
     return qs.map((q, i) => {
@@ -394,7 +405,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     s.outcomes[kind] = (s.outcomes[kind] ?? 0) + 1
     serverStats.set(key, s)
     steps.push(step)
-    opts.onStep?.(step)
+    unannounced.push(step)
     return step
   }
 
@@ -849,6 +860,7 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
     const authoritative = final.kind !== 'error' && final.authoritative && sources.every((s) => s === null || s.aa)
     answer = {rcode: final.rcode, authoritative, server: final.server, zone: final.zone === null ? null : fqdn(final.zone), records: final.records, sources}
   }
+  announce()
   return {
     name: fqdn(qname),
     type: qtype,

@@ -41,34 +41,39 @@ function median(xs: number[]): number | null {
   return s.length % 2 ? s[m] : Math.round(((s[m - 1] + s[m]) / 2) * 100) / 100
 }
 
+/** One step as the JSON shape has it (also what a terminal is shown as each step completes). */
+export function stepJson(s: TraceStep): TraceStepJson {
+  return {
+    index: s.index,
+    depth: s.depth,
+    purpose: s.purpose,
+    ...(s.for ? {for: fqdn(s.for)} : {}),
+    zone: s.zone === null ? null : fqdn(s.zone),
+    qname: fqdn(s.qname),
+    qtype: s.qtype,
+    server: serverJson(s.server),
+    transport: s.transport,
+    transportReason: s.transportReason,
+    rttMs: s.rttMs,
+    ...(s.retries ? {retries: s.retries} : {}),
+    ...(s.ednsFallback ? {ednsFallback: true} : {}),
+    ...(s.ignored ? {ignored: s.ignored} : {}),
+    rcode: s.rcode,
+    aa: s.aa,
+    kind: s.kind,
+    detail: s.detail,
+    ...(s.referral ? {referral: s.referral} : {}),
+    ...(s.records ? {records: s.records.map(recordJson)} : {}),
+    ...(s.soa ? {soa: recordJson(s.soa)} : {}),
+  }
+}
+
 export function traceToJson(r: TraceResult): TraceJson {
   return {
     name: r.name,
     type: r.type,
     kind: r.kind,
-    steps: r.steps.map((s) => ({
-      index: s.index,
-      depth: s.depth,
-      purpose: s.purpose,
-      ...(s.for ? {for: fqdn(s.for)} : {}),
-      zone: s.zone === null ? null : fqdn(s.zone),
-      qname: fqdn(s.qname),
-      qtype: s.qtype,
-      server: serverJson(s.server),
-      transport: s.transport,
-      transportReason: s.transportReason,
-      rttMs: s.rttMs,
-      ...(s.retries ? {retries: s.retries} : {}),
-      ...(s.ednsFallback ? {ednsFallback: true} : {}),
-      ...(s.ignored ? {ignored: s.ignored} : {}),
-      rcode: s.rcode,
-      aa: s.aa,
-      kind: s.kind,
-      detail: s.detail,
-      ...(s.referral ? {referral: s.referral} : {}),
-      ...(s.records ? {records: s.records.map(recordJson)} : {}),
-      ...(s.soa ? {soa: recordJson(s.soa)} : {}),
-    })),
+    steps: r.steps.map(stepJson),
     answer: r.answer
       ? {rcode: r.answer.rcode, authoritative: r.answer.authoritative, zone: r.answer.zone, server: r.answer.server ? serverJson(r.answer.server) : null, records: r.answer.records.map((rr, i) => {
           // Every RRset says whether the reply that carried it was authoritative, and who sent it.

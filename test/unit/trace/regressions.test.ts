@@ -236,3 +236,20 @@ describe('the DNSSEC pass', () => {
     expect(report.zones[0]).toMatchObject({zone: '.', status: 'bogus', server: {name: 'a.root.test.', address: '198.51.100.1'}})
   })
 })
+
+describe('progress: each step announced once it is final', () => {
+  it('onStep gives every step, in order, with the detail it ends with (a referral names its NS set), before the next queries go out', () => {
+    const announced: {index: number, detail: string, queriesSentBefore: number}[] = []
+    let sentSoFar = 0
+    const world = Object.fromEntries(Object.entries(base).map(([address, h]) => [address, (q: string, t: string) => {
+      sentSoFar++
+      return h(q, t)
+    }])) as typeof base
+    const {r} = run(world, {name: 'www.example.test', prime: true, onStep: (s) => announced.push({index: s.index, detail: s.detail, queriesSentBefore: sentSoFar})})
+    expect(announced.map((a) => a.index)).toEqual(r.steps.map((s) => s.index))
+    expect(announced.map((a) => a.detail)).toEqual(r.steps.map((s) => s.detail))
+    expect(announced.find((a) => a.detail.startsWith('referral to'))!.detail).toMatch(/^referral to \S+: /)
+    // Announced as the walk goes, not all at the end: the first step came before the last query.
+    expect(announced[0]!.queriesSentBefore).toBeLessThan(r.stats.queries)
+  })
+})
