@@ -50,7 +50,9 @@ export function renderStep(s: TraceStepJson, opts: {verbose?: boolean} = {}): st
   const indent = '    '.repeat(s.depth)
   const colour = KIND_COLOUR[s.kind] ?? ((x: string) => x)
   const aa = s.aa === null ? '' : s.aa ? chalk.green.bold(' AA') : chalk.dim(' no-AA')
-  const rtt = s.rttMs === null ? '' : ` ${formatMs(s.rttMs)}`
+  // After retries the time they cost is this step's too: "2 retries, 4.02 s in all".
+  const spent = s.retries ? chalk.yellow(` (${count(s.retries, 'retry', 'retries')}, ${formatMs(s.spentMs ?? null)} in all)`) : ''
+  const rtt = (s.rttMs === null ? '' : ` ${formatMs(s.rttMs)}`) + spent
   const via = (s.transportReason === 'udp' ? 'udp' : `${s.transport} (${s.transportReason})`) +
     (s.ednsFallback ? ' without EDNS (the server rejected EDNS)' : '') +
     (s.ignored && s.kind !== 'timeout' ? chalk.yellow(` [ignored ${count(s.ignored.count, 'packet')}: ${s.ignored.reasons.join('; ')}]`) : '')

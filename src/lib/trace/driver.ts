@@ -50,6 +50,7 @@ async function exchange(q: TraceQuery, drive: DriveOptions): Promise<TraceOutcom
     message: ex.message,
     error: ex.error,
     rttMs: ex.rttMs,
+    totalMs: ex.totalMs,
     transport: ex.transport,
     transportReason: ex.transportReason,
     retries: ex.retries,

@@ -44,6 +44,8 @@ export interface TraceOutcome {
   transportReason: string
   /** Tries after the first (timeouts, TCP after TC, EDNS fallback). */
   retries?: number
+  /** The whole exchange, every try included (ms). */
+  totalMs?: number
   /** The server rejected EDNS and the reply came without it. */
   ednsFallback?: boolean
   /** Why each packet that was not accepted as the reply was ignored (wrong ID, malformed...). */
@@ -77,6 +79,8 @@ export interface TraceStep {
   rttMs: number | null
   /** Present when the exchange needed more than one try. */
   retries?: number
+  /** With retries: the time the exchange took, every try included (ms). */
+  spentMs?: number
   /** Present (true) when the server rejected EDNS and was asked again without it. */
   ednsFallback?: boolean
   /** Present when packets were ignored (wrong ID or question, malformed, wrong source). */
@@ -392,7 +396,10 @@ export function* traceEngine(opts: TraceOptions): Gen<TraceResult> {
       detail: '',
     }
     if (q.purpose === 'ns-address') step.for = q.qname
-    if (o.retries) step.retries = o.retries
+    if (o.retries) {
+      step.retries = o.retries
+      if (o.totalMs !== undefined) step.spentMs = Math.round(o.totalMs * 100) / 100
+    }
     if (o.ednsFallback) step.ednsFallback = true
     if (o.ignored?.length) step.ignored = {count: o.ignored.length, reasons: [...new Set(o.ignored)].slice(0, 5)}
     step.detail = describe(step, cls, o)

@@ -56,6 +56,7 @@ export function stepJson(s: TraceStep): TraceStepJson {
     transportReason: s.transportReason,
     rttMs: s.rttMs,
     ...(s.retries ? {retries: s.retries} : {}),
+    ...(s.spentMs !== undefined ? {spentMs: s.spentMs} : {}),
     ...(s.ednsFallback ? {ednsFallback: true} : {}),
     ...(s.ignored ? {ignored: s.ignored} : {}),
     rcode: s.rcode,

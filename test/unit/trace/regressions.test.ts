@@ -157,12 +157,15 @@ describe('-4 / -6', () => {
 
 describe('what each exchange went through', () => {
   it('records retries, EDNS fallback and ignored packets on the step and in the JSON', () => {
-    const {r} = run(base, {name: 'www.example.test'}, {'192.0.2.53': {retries: 1, ednsFallback: true, ignored: ['wrong ID 7 (expected 8)']}})
+    const {r} = run(base, {name: 'www.example.test'}, {'192.0.2.53': {retries: 1, totalMs: 2040, ednsFallback: true, ignored: ['wrong ID 7 (expected 8)']}})
     const last = r.steps.at(-1)!
-    expect(last).toMatchObject({retries: 1, ednsFallback: true, ignored: {count: 1, reasons: ['wrong ID 7 (expected 8)']}})
+    expect(last).toMatchObject({retries: 1, spentMs: 2040, ednsFallback: true, ignored: {count: 1, reasons: ['wrong ID 7 (expected 8)']}})
     const j = traceToJson(r)
-    expect(j.steps.at(-1)).toMatchObject({retries: 1, ednsFallback: true, ignored: {count: 1}})
+    expect(j.steps.at(-1)).toMatchObject({retries: 1, spentMs: 2040, ednsFallback: true, ignored: {count: 1}})
     expect(j.steps[0]).not.toHaveProperty('ignored')
+    expect(j.steps[0]).not.toHaveProperty('spentMs')
+    // The time the retry cost shows on the step that spent it.
+    expect(renderTrace(j)).toMatch(/ 5 ms \(1 retry, 2\.04 s in all\) NOERROR AA/)
     expect(renderTrace(j)).toMatch(/without EDNS.*\[ignored 1 packet: wrong ID 7/)
   })
 

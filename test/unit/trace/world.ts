@@ -10,7 +10,7 @@ export type Reply = Partial<DnsMessage> & {aa?: boolean}
 /** A scripted server: (qname, qtype) → reply, or null for silence. */
 export type Handler = (qname: string, qtype: string) => Reply | null
 /** A scripted outcome for odd exchanges (EDNS fallback, ignored packets). */
-export type Extra = Pick<TraceOutcome, 'retries' | 'ednsFallback' | 'ignored'>
+export type Extra = Pick<TraceOutcome, 'retries' | 'totalMs' | 'ednsFallback' | 'ignored'>
 
 export const rr = (name: string, type: string, data: unknown, ttl = 300): Rr => ({name, type, class: 'IN', ttl, data} as any)
 export const soa = (zone: string) => rr(zone, 'SOA', {mname: `ns.${zone}`, rname: `h.${zone}`, serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 60})
