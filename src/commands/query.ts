@@ -75,7 +75,8 @@ TC=1 makes dnsx repeat the query over TCP; FORMERR to EDNS makes it retry withou
 
   async run(): Promise<(QueryResult & {expectations?: ExpectationResult[]}) | undefined> {
     // dig's syntax (+norec, +short, -t MX, -x ADDR ...) as dnsx's flags, before oclif parses them.
-    this.argv = fromDigArgs(this.argv)
+    const valueFlags = new Set(Object.entries(Query.flags).filter(([, f]) => f.type === 'option').flatMap(([n, f]) => [`--${n}`, ...(f.char ? [`-${f.char}`] : [])]))
+    this.argv = fromDigArgs(this.argv, valueFlags)
     const {argv, flags, metadata} = await this.parse(Query)
     const expect: QueryExpectOptions = {
       answer: flags['expect-answer'],

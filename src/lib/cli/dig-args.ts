@@ -60,12 +60,18 @@ const DASH: Record<string, string> = {'-t': '--qtype', '-q': '--qname', '-x': '-
 
 /**
  * argv with dig's syntax turned into dnsx's: `+option[=value]` into flags, `-t TYPE`, `-q NAME`
- * and `-x ADDR` into --qtype, --qname and --reverse. Everything after `--` is left alone.
+ * and `-x ADDR` into --qtype, --qname and --reverse. Everything after `--` is left alone, and so
+ * is the value of a flag in `valueFlags` (`--expect-answer +1` is the text "+1", not an option).
  */
-export function fromDigArgs(argv: readonly string[]): string[] {
+export function fromDigArgs(argv: readonly string[], valueFlags: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
+    if (valueFlags.has(a) && i + 1 < argv.length) {
+      out.push(a, argv[i + 1]!)
+      i++
+      continue
+    }
     if (a === '--') {
       out.push(...argv.slice(i))
       break

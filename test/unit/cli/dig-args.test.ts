@@ -13,6 +13,8 @@ describe("dig's syntax for dnsx query", () => {
     expect(fromDigArgs(['-t', 'MX', '-q', 'example.test', '-x', '192.0.2.80', '-p', '5353', '-c', 'CH'])).toEqual(['--qtype', 'MX', '--qname', 'example.test', '--reverse', '192.0.2.80', '-p', '5353', '-c', 'CH'])
     // After --, nothing is dig's.
     expect(fromDigArgs(['x', '--', '+short'])).toEqual(['x', '--', '+short'])
+    // A flag's value is its own, even when it starts with +.
+    expect(fromDigArgs(['x', 'TXT', '--expect-answer', '+1 555', '+short'], new Set(['--expect-answer']))).toEqual(['x', 'TXT', '--expect-answer', '+1 555', '--short'])
   })
 
   it('an unknown +option is exit 2, naming the nearest and listing the ones taken; values are checked', () => {
