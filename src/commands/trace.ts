@@ -151,13 +151,10 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
       // On a terminal, each step is printed as it completes, as dig +trace does: a dead server's
       // timeouts show while they are being waited out, not after the whole walk.
       const streaming = Boolean(process.stdout.isTTY) && !json && flags.format === 'text' && fields === undefined
-      const streamed = new Set<number>()
       if (streaming) {
         process.stdout.write(renderTraceHead({name: fqdn(name), type}))
-        job.onStep = (s) => {
-          streamed.add(s.index)
-          process.stdout.write(renderStep(stepJson(s), {verbose: flags.verbose}))
-        }
+        // The engine announces every step before it returns: the tail is all that is left.
+        job.onStep = (s) => process.stdout.write(renderStep(stepJson(s), {verbose: flags.verbose}))
       }
       const j = await runTraceJob(job, name, type)
       const results = traceExpectations(j, expect)
@@ -172,11 +169,8 @@ Every step shows the server, transport, RTT, rcode and whether the reply was aut
       if (flags.format === 'json' && !this.jsonEnabled()) process.stdout.write(line(j))
       else if (!json) {
         // With --dnssec the picture is the chain of trust (as DNSViz draws it); else the exchanges.
-        if (streaming) {
-          // Steps the walk did not report as they happened (none today) still come before the tail.
-          for (const st of j.steps.filter((x) => !streamed.has(x.index))) process.stdout.write(renderStep(st, {verbose: flags.verbose}))
-          this.out(renderTraceTail(j, {verbose: flags.verbose}))
-        } else this.out(flags.format === 'mermaid' ? (j.dnssec ? renderDnssecMermaid(j.dnssec) : renderMermaid(j)) : renderTrace(j, {verbose: flags.verbose}))
+        if (streaming) this.out(renderTraceTail(j, {verbose: flags.verbose}))
+        else this.out(flags.format === 'mermaid' ? (j.dnssec ? renderDnssecMermaid(j.dnssec) : renderMermaid(j)) : renderTrace(j, {verbose: flags.verbose}))
         if (j.recursive) {
           this.out(renderComparison(j.recursive))
         }

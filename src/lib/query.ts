@@ -3,7 +3,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import net from 'node:net'
-import type {DnsClient, Exchange} from './dns/client.js'
+import type {DnsClient, Exchange, ExchangeOptions} from './dns/client.js'
 import {makeQuestion, type EdnsRequest, type Question, type Rr} from './dns/message.js'
 import type {RunContext} from './context.js'
 import {parseServerSpec} from './dns/endpoint.js'
@@ -144,21 +144,23 @@ function ednsOf(req: Pick<QueryRequest, 'edns' | 'nsid' | 'subnet' | 'dnssec' | 
   return edns
 }
 
-export async function runQuery(client: DnsClient, req: QueryRequest): Promise<QueryResult> {
-  // A fresh client cookie per query (RFC 7873 §5.1: a pseudo-random 8 octets).
-  const cookie = req.cookie ? randomBytes(8) : undefined
-  const ex = await client.exchange({
-    server: req.server,
-    question: req.question,
-    rd: req.rd,
-    edns: ednsOf(req, cookie),
-    tcp: req.tcp,
-    timeoutMs: req.timeoutMs,
-    retries: req.retries,
-    ednsFallback: true,
-    tcpOnTruncation: !req.ignoreTc,
-  })
+/** What every query exchange asks for, whichever server it goes to; the cookie is the client cookie to send. */
+function exchangeOptions(req: Omit<QueryRequest, 'server' | 'serverInput'>, cookie: Buffer | undefined): Omit<ExchangeOptions, 'server' | 'retries'> {
+  return {question: req.question, rd: req.rd, edns: ednsOf(req, cookie), tcp: req.tcp, timeoutMs: req.timeoutMs, ednsFallback: true, tcpOnTruncation: !req.ignoreTc}
+}
+
+/** A fresh client cookie per query (RFC 7873 §5.1: a pseudo-random 8 octets), when one is asked for. */
+const clientCookie = (req: Pick<QueryRequest, 'cookie'>): Buffer | undefined => (req.cookie ? randomBytes(8) : undefined)
+
+/** The note for a truncated reply kept as asked (--ignore-tc). */
+function noteKeptTruncation(req: Pick<QueryRequest, 'ignoreTc'>, ex: Exchange): void {
   if (req.ignoreTc && ex.message?.flags.tc) ex.notes.push('the reply is truncated (TC=1) and was kept as asked (--ignore-tc): sections may be incomplete')
+}
+
+export async function runQuery(client: DnsClient, req: QueryRequest): Promise<QueryResult> {
+  const cookie = clientCookie(req)
+  const ex = await client.exchange({...exchangeOptions(req, cookie), server: req.server, retries: req.retries})
+  noteKeptTruncation(req, ex)
   return toResult(req, ex, cookie)
 }
 
@@ -169,20 +171,11 @@ export async function runQuery(client: DnsClient, req: QueryRequest): Promise<Qu
  * Without resolv.conf options, one round is `retries + 1` tries in all per server.
  */
 export async function runDefaultQuery(ctx: RunContext, req: Omit<QueryRequest, 'server' | 'serverInput'>, walk: {ownTimeout: boolean, port?: number, family?: 4 | 6}): Promise<QueryResult> {
-  const cookie = req.cookie ? randomBytes(8) : undefined
-  const {exchange, server, passedOver} = await ctx.askDefault({
-    question: req.question,
-    rd: req.rd,
-    edns: ednsOf(req, cookie),
-    tcp: req.tcp,
-    timeoutMs: req.timeoutMs,
-    ednsFallback: true,
-    tcpOnTruncation: !req.ignoreTc,
-  }, {rounds: req.retries + 1, ...walk})
+  const cookie = clientCookie(req)
+  const {exchange, server, passedOver} = await ctx.askDefault(exchangeOptions(req, cookie), {rounds: req.retries + 1, ...walk})
   const full: QueryRequest = {...req, server}
-  const notes = exchange.message ? passedOver.map((p) => `${p.server.address} port ${p.server.port} passed over: ${p.error.message}`) : []
-  if (req.ignoreTc && exchange.message?.flags.tc) notes.push('the reply is truncated (TC=1) and was kept as asked (--ignore-tc): sections may be incomplete')
-  exchange.notes.push(...notes)
+  if (exchange.message) exchange.notes.push(...passedOver.map((p) => `${p.server.address} port ${p.server.port} passed over: ${p.error.message}`))
+  noteKeptTruncation(req, exchange)
   const result = toResult(full, exchange, cookie)
   if (passedOver.length > 0) result.passedOver = passedOver.map((p) => ({address: p.server.address, port: p.server.port, error: p.error}))
   if (!exchange.message && passedOver.length > 1) {

@@ -28,7 +28,8 @@ export function renderQuery(r: QueryResult): string {
   const lines: string[] = []
   const q = r.query
   const server = q.server.input ? `${q.server.input} (${q.server.address})` : q.server.address
-  lines.push(chalk.dim(`;; dnsx query ${q.name}${unicodeName(q.name) ? ` (${unicodeName(q.name)})` : ''} ${q.class} ${q.type} @${server} port ${q.server.port}`))
+  const unicode = unicodeName(q.name)
+  lines.push(chalk.dim(`;; dnsx query ${q.name}${unicode ? ` (${unicode})` : ''} ${q.class} ${q.type} @${server} port ${q.server.port}`))
   if (r.status === 'error' || !r.flags) {
     lines.push(chalk.red(`;; no answer: ${r.error?.message ?? 'unknown error'}`))
     for (const n of r.notes) lines.push(chalk.yellow(`;; note: ${n}`))
